@@ -1,0 +1,250 @@
+"""Moving tasks between states: claim-by-move, leases, release, complete, fail.
+
+A claim is a ``rename`` from ``Needs_Action/<domain>/`` into ``In_Progress/<agent>/``. On
+one replica exactly one of any number of concurrent claimants succeeds: the others find
+the source gone and learn who holds it. A claim is fresh until ``lease`` after the later
+of the claim and its holder's last heartbeat; only a stale claim can be taken over, and
+never one that waits for a human's approval (its work is done).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from shared.clock import from_iso, to_iso
+from shared.errors import InvalidInput, NotFound, VaultFileError, WrongState
+from shared.signals import Signals
+from shared.tasks import Location, TaskStore, TaskView
+from shared.vault_files import MAX_BODY_CHARS, VaultDoc, read_doc, write_doc
+
+__all__ = ["ClaimOutcome", "Claims", "StaleClaim"]
+
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    task: TaskView
+    claimed: bool
+    holder: str | None
+    already_yours: bool = False
+    taken_over_from: str | None = None
+
+
+@dataclass(frozen=True)
+class StaleClaim:
+    task_id: str
+    holder: str
+    fresh_until: datetime
+    path: str
+
+
+class Claims:
+    """State changes of tasks on behalf of one agent."""
+
+    def __init__(self, store: TaskStore, signals: Signals, lease: timedelta) -> None:
+        self.store = store
+        self.signals = signals
+        self.lease = lease
+
+    @property
+    def agent(self) -> str:
+        return self.store.agent
+
+    # -- leases ------------------------------------------------------------------------------
+    def fresh_until(self, meta: dict[str, Any], holder: str, path: Path) -> datetime:
+        claimed = from_iso(meta.get("claimed_at"))
+        if claimed is None:  # a claim interrupted before its stamp: the move time stands in
+            claimed = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+        seen = self.signals.last_seen(holder)
+        return max(claimed, seen or claimed) + self.lease
+
+    def is_stale(self, loc: Location, meta: dict[str, Any]) -> bool:
+        if meta.get("status") == "awaiting_approval" or loc.holder is None:
+            return False
+        return self.store.clock() > self.fresh_until(meta, loc.holder, loc.path)
+
+    def stale_claims(self) -> list[StaleClaim]:
+        stale = []
+        for loc in self.store.scan("in_progress"):
+            try:
+                meta = read_doc(loc.path).meta
+            except (FileNotFoundError, VaultFileError):
+                continue
+            if loc.holder and self.is_stale(loc, meta):
+                stale.append(
+                    StaleClaim(
+                        loc.path.stem,
+                        loc.holder,
+                        self.fresh_until(meta, loc.holder, loc.path),
+                        self.store.rel(loc.path),
+                    )
+                )
+        return stale
+
+    # -- claim -------------------------------------------------------------------------------
+    def claim(self, task_id: str) -> ClaimOutcome:
+        """Claim a task, or take over a stale claim; report who holds it either way."""
+        for _ in range(5):
+            loc = self.store.locate(task_id)
+            meta = read_doc(loc.path).meta  # refuse a malformed file before moving it
+            if loc.state == "in_progress" and loc.holder == self.agent:
+                return ClaimOutcome(self.store.get(task_id), True, self.agent, already_yours=True)
+            if loc.state in ("done", "failed"):
+                return ClaimOutcome(self.store.view(loc, VaultDoc(meta, "")), False, None)
+            took_over = None
+            if loc.state == "in_progress":
+                if not self.is_stale(loc, meta):
+                    return ClaimOutcome(self.store.get(task_id), False, loc.holder)
+                took_over = loc.holder
+            target_dir = self.store.layout.in_progress(self.agent)
+            target_dir.mkdir(parents=True, exist_ok=True)
+            target = target_dir / loc.path.name
+            try:
+                loc.path.rename(target)
+            except FileNotFoundError:
+                continue  # another claimant moved it first: look again to learn who
+            now = to_iso(self.store.clock())
+            self._stamp(
+                target,
+                status="in_progress",
+                claimed_by=self.agent,
+                claimed_at=now,
+                **({"taken_over_from": took_over, "taken_over_at": now} if took_over else {}),
+            )
+            action = "task_takeover" if took_over else "task_claim"
+            self.store.audit.record(
+                action,
+                task_id,
+                params={"from": self.store.rel(loc.path)},
+                detail=f"stale claim of {took_over}" if took_over else None,
+            )
+            return ClaimOutcome(
+                self.store.get(task_id), True, self.agent, taken_over_from=took_over
+            )
+        raise WrongState(f"task {task_id!r} kept moving while claiming it; try again")
+
+    # -- other moves -----------------------------------------------------------------------
+    def release(self, task_id: str, note: str = "") -> TaskView:
+        """Give a claimed task back to ``Needs_Action/<domain>/`` for anyone to claim."""
+        loc = self._held(task_id, "release")
+        meta = read_doc(loc.path).meta
+        domain = str(meta.get("domain") or "")
+        if not domain:
+            raise WrongState(f"task {task_id!r} has no domain in its frontmatter; fix the file")
+        target = self.store.layout.needs_action(domain) / loc.path.name
+        self._move(loc.path, target)
+        self._stamp(
+            target,
+            status="needs_action",
+            claimed_by=None,
+            claimed_at=None,
+            released_by=self.agent,
+            released_at=to_iso(self.store.clock()),
+            release_note=note or None,
+        )
+        self.store.audit.record("task_release", task_id, params={"note": note})
+        return self.store.get(task_id)
+
+    def complete(self, task_id: str, summary: str, outcome: str = "done") -> TaskView:
+        """Move a task to ``Done/`` with a summary of what was done."""
+        _check_text("summary", summary)
+        loc = self._held(task_id, "complete", allow_awaiting=True)
+        target = self.store.layout.done / loc.path.name
+        self._move(loc.path, target)
+        self._stamp(
+            target,
+            status="done",
+            outcome=outcome,
+            completed_by=self.agent,
+            completed_at=to_iso(self.store.clock()),
+            summary=summary,
+        )
+        self.store.audit.record(
+            "task_complete", task_id, params={"outcome": outcome}, detail=summary[:500]
+        )
+        return self.store.get(task_id)
+
+    def fail(self, task_id: str, reason: str, retry: bool = True) -> TaskView:
+        """Record a failure: back to the queue while attempts remain, else to ``Failed/``."""
+        _check_text("reason", reason)
+        loc = self._held(task_id, "fail", allow_awaiting=True)
+        meta = read_doc(loc.path).meta
+        attempts = int(meta.get("attempts") or 0) + 1
+        give_up = not retry or attempts >= MAX_ATTEMPTS
+        domain = str(meta.get("domain") or "general")
+        target = (
+            self.store.layout.failed if give_up else self.store.layout.needs_action(domain)
+        ) / loc.path.name
+        self._move(loc.path, target)
+        self._stamp(
+            target,
+            status="failed" if give_up else "needs_action",
+            attempts=attempts,
+            last_error=reason,
+            failed_by=self.agent,
+            claimed_by=None,
+            claimed_at=None,
+            failed_at=to_iso(self.store.clock()),
+        )
+        self.store.audit.record(
+            "task_fail",
+            task_id,
+            result="failed" if give_up else "retry",
+            detail=reason[:500],
+            params={"attempts": attempts},
+        )
+        return self.store.get(task_id)
+
+    def mark(self, task_id: str, **fields: Any) -> TaskView:
+        """Set frontmatter fields of a task in place (e.g. status awaiting_approval)."""
+        loc = self.store.locate(task_id)
+        self._stamp(loc.path, **fields)
+        return self.store.get(task_id)
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _held(self, task_id: str, verb: str, allow_awaiting: bool = False) -> Location:
+        loc = self.store.locate(task_id)
+        if loc.state != "in_progress":
+            raise WrongState(
+                f"cannot {verb} task {task_id!r}: it is {loc.state.replace('_', ' ')}, "
+                "not in progress; claim it first with task_claim"
+            )
+        if loc.holder != self.agent:
+            meta = read_doc(loc.path).meta
+            if not (allow_awaiting and meta.get("status") == "awaiting_approval"):
+                raise WrongState(
+                    f"cannot {verb} task {task_id!r}: {loc.holder} holds it, not {self.agent}"
+                )
+        return loc
+
+    def _move(self, source: Path, target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            raise WrongState(
+                f"{self.store.rel(target)} already exists; call conflicts_resolve first"
+            )
+        try:
+            source.rename(target)
+        except FileNotFoundError:
+            raise NotFound(
+                f"task file {self.store.rel(source)} moved away meanwhile; call task_get"
+            ) from None
+
+    @staticmethod
+    def _stamp(path: Path, **fields: Any) -> None:
+        doc = read_doc(path)
+        for key, value in fields.items():
+            if value is None:
+                doc.meta.pop(key, None)
+            else:
+                doc.meta[key] = value
+        write_doc(path, doc)
+
+
+def _check_text(name: str, text: str) -> None:
+    if len(text) > MAX_BODY_CHARS:
+        raise InvalidInput(f"{name} is longer than {MAX_BODY_CHARS} characters; shorten it")

@@ -1,0 +1,144 @@
+"""Settings from the environment (prefix ``AIE_``) and an optional ``.env`` that never syncs.
+
+Each server loads only the sections it needs: :class:`CoreSettings` always, plus
+:class:`ImapSettings`, :class:`SmtpSettings` or :class:`OdooSettings`. A bad or missing
+setting stops start-up with one line per setting on stderr and exit code 2; the line is
+built without the input values, because pydantic's own text echoes other fields' raw
+values, secrets included (pydantic-settings#256).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Literal, NoReturn, TypeVar
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = [
+    "CoreSettings",
+    "ImapSettings",
+    "OdooSettings",
+    "Role",
+    "Security",
+    "SmtpSettings",
+    "load",
+    "settings_error_lines",
+]
+
+Role = Literal["cloud", "local"]
+Security = Literal["ssl", "starttls", "none"]
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _config(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(
+        env_prefix=prefix, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+
+class CoreSettings(BaseSettings):
+    """What every server and agent needs: who it is and where the vault is."""
+
+    model_config = _config("AIE_")
+
+    role: Role
+    vault: Path
+    agent: str = Field(default="", pattern=r"^$|^[a-z][a-z0-9-]{1,39}$")
+    lease_minutes: float = Field(default=15.0, gt=0)
+    approval_ttl_hours: float = Field(default=72.0, gt=0)
+    state_dir: Path | None = None
+    operator: str = Field(default="owner", min_length=1, max_length=80)
+
+    @model_validator(mode="after")
+    def _defaults(self) -> CoreSettings:
+        if not self.vault.is_dir():
+            raise ValueError(
+                f"vault folder {str(self.vault)!r} does not exist; "
+                "create it with: ai-employee vault init PATH"
+            )
+        if not self.agent:
+            self.agent = f"{self.role}-agent"
+        if self.state_dir is None:
+            self.state_dir = self.vault / ".aie"
+        return self
+
+    @property
+    def state_path(self) -> Path:
+        assert self.state_dir is not None
+        return self.state_dir
+
+
+class _ServiceSettings(BaseSettings):
+    host: str = Field(min_length=1)
+    port: int = Field(gt=0, lt=65536)
+    user: str = Field(min_length=1)
+    password: SecretStr
+    security: Security = "ssl"
+    ca_file: Path | None = None
+    timeout_s: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _plaintext_only_on_loopback(self) -> _ServiceSettings:
+        if self.security == "none" and self.host not in _LOOPBACK:
+            raise ValueError(
+                f"security 'none' is allowed only on loopback, not on {self.host!r}; "
+                "use 'ssl' or 'starttls'"
+            )
+        if self.ca_file is not None and not self.ca_file.is_file():
+            raise ValueError(f"ca_file {str(self.ca_file)!r} does not exist")
+        return self
+
+
+class ImapSettings(_ServiceSettings):
+    model_config = _config("AIE_IMAP_")
+    drafts_folder: str = "Drafts"
+    sent_folder: str = "Sent"
+
+
+class SmtpSettings(_ServiceSettings):
+    model_config = _config("AIE_SMTP_")
+    from_address: str = ""
+
+
+class OdooSettings(BaseSettings):
+    model_config = _config("AIE_ODOO_")
+
+    url: str = Field(pattern=r"^https?://")
+    db: str = Field(min_length=1)
+    user: str = Field(min_length=1)
+    password: SecretStr
+    timeout_s: float = Field(default=30.0, gt=0)
+    verify_tls: bool = True
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def settings_error_lines(cls: type[BaseSettings], error: ValidationError) -> list[str]:
+    """One line per bad setting, named as the user sets it, with no input value echoed."""
+    prefix = str(cls.model_config.get("env_prefix", ""))
+    lines = []
+    for err in error.errors(include_input=False, include_url=False):
+        loc = "_".join(str(part) for part in err["loc"]).upper()
+        name = f"{prefix}{loc}" if loc else f"{prefix.rstrip('_')} settings"
+        message = str(err["msg"])
+        if err["type"] == "missing":
+            message = "is not set (required)"
+        lines.append(f"{name}: {message}")
+    return lines
+
+
+def load(cls: type[S], program: str) -> S:
+    """Load ``cls`` from the environment or exit 2 with one clear line per bad setting."""
+    try:
+        return cls()
+    except ValidationError as error:
+        _exit_with(program, settings_error_lines(cls, error))
+
+
+def _exit_with(program: str, lines: list[str]) -> NoReturn:
+    for line in lines:
+        print(f"{program}: setting {line}", file=sys.stderr)
+    raise SystemExit(2)

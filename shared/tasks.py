@@ -1,0 +1,305 @@
+"""Tasks in the vault: where they are, how they are created, read and listed.
+
+A task is the file ``<task id>.md`` wherever it is; its folder is its state:
+
+    Needs_Action/<domain>/   needs_action        In_Progress/<agent>/   in_progress
+    Done/                    done                Failed/                failed
+
+The frontmatter mirrors the state for Obsidian; the folder wins when they disagree
+(a person may drag files by hand). Moves between states live in :mod:`shared.claims`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from shared.audit import AuditLog
+from shared.clock import Clock, system_clock, to_iso
+from shared.errors import InvalidInput, NotFound, VaultFileError, WrongState
+from shared.ids import check_task_id, new_task_id, task_id_for
+from shared.layout import (
+    DOMAINS,
+    IN_PROGRESS,
+    NEEDS_ACTION,
+    Layout,
+    is_hidden,
+    is_sync_conflict,
+)
+from shared.vault_files import MAX_BODY_CHARS, VaultDoc, create_doc, read_doc
+
+__all__ = [
+    "Location",
+    "TaskState",
+    "TaskStore",
+    "TaskSummary",
+    "TaskView",
+    "check_domain",
+    "is_task_file",
+]
+
+TaskState = Literal["needs_action", "in_progress", "done", "failed"]
+MAX_TITLE_CHARS = 200
+
+
+def check_domain(domain: str) -> str:
+    if domain not in DOMAINS:
+        raise InvalidInput(f"unknown domain {domain[:40]!r}; use one of {', '.join(DOMAINS)}")
+    return domain
+
+
+@dataclass(frozen=True)
+class Location:
+    """One copy of a task on disk."""
+
+    path: Path
+    state: TaskState
+    place: str  # the domain for needs_action, the agent for in_progress, "" otherwise
+
+    @property
+    def holder(self) -> str | None:
+        return self.place if self.state == "in_progress" else None
+
+
+class TaskSummary(BaseModel):
+    id: str
+    domain: str
+    title: str
+    state: TaskState
+    status: str = Field(description="Finer state from the frontmatter, e.g. awaiting_approval")
+    holder: str | None = Field(description="Agent holding the claim, if in progress")
+    created: str
+    path: str = Field(description="Path of the file relative to the vault root")
+
+
+class TaskView(TaskSummary):
+    meta: dict[str, Any]
+    body: str
+
+
+class TaskStore:
+    """Create, find, read and list tasks of one vault replica."""
+
+    def __init__(self, vault: Path, agent: str, audit: AuditLog, clock: Clock = system_clock):
+        self.root = vault
+        self.layout = Layout(vault)
+        self.agent = agent
+        self.audit = audit
+        self.clock = clock
+
+    # -- finding ---------------------------------------------------------------------------
+    def candidates(self, task_id: str) -> list[Location]:
+        """Every place the task's file could be, in pipeline order."""
+        found: list[Location] = []
+        na = self.root / NEEDS_ACTION
+        for folder in _subfolders(na):
+            found.append(Location(folder / f"{task_id}.md", "needs_action", folder.name))
+        for folder in _subfolders(self.root / IN_PROGRESS):
+            found.append(Location(folder / f"{task_id}.md", "in_progress", folder.name))
+        found.append(Location(self.layout.done / f"{task_id}.md", "done", ""))
+        found.append(Location(self.layout.failed / f"{task_id}.md", "failed", ""))
+        return found
+
+    def locations(self, task_id: str) -> list[Location]:
+        """Where the task is now. A file moving while we look can be seen twice or not at
+        all, so an answer other than exactly one is confirmed by looking again."""
+        seen: list[Location] = []
+        for _ in range(3):
+            seen = [loc for loc in self.candidates(task_id) if loc.path.is_file()]
+            if len(seen) == 1:
+                return seen
+        return seen
+
+    def locate(self, task_id: str) -> Location:
+        """The one location of a task, or a clear error when it has none or several."""
+        found = self.locations(task_id)
+        if not found:
+            raise NotFound(f"no task {task_id!r} in the vault; call task_list to see task ids")
+        if len(found) > 1:
+            places = ", ".join(self.rel(loc.path) for loc in found)
+            raise WrongState(
+                f"task {task_id!r} is in {len(found)} places after a sync ({places}); "
+                "call conflicts_resolve first"
+            )
+        return found[0]
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    # -- creating and reading ----------------------------------------------------------
+    def create(
+        self,
+        domain: str,
+        title: str,
+        body: str,
+        source_id: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> tuple[TaskView, bool]:
+        """Create a task in ``Needs_Action/<domain>/``; with a ``source_id`` seen before,
+        return the existing task and ``False`` instead."""
+        check_domain(domain)
+        title = title.strip()
+        if not title or len(title) > MAX_TITLE_CHARS or "\n" in title or "\r" in title:
+            raise InvalidInput(f"title must be one line of 1 to {MAX_TITLE_CHARS} characters")
+        if len(body) > MAX_BODY_CHARS:
+            raise InvalidInput(
+                f"body has {len(body)} characters, more than {MAX_BODY_CHARS}; "
+                "put large content in a file outside the vault and link to it"
+            )
+        now = self.clock()
+        task_id = task_id_for(domain, source_id) if source_id else new_task_id(domain, now)
+        if source_id and self.locations(task_id):
+            return self.get(task_id), False
+        meta: dict[str, Any] = {
+            "type": "task",
+            "id": task_id,
+            "domain": domain,
+            "title": title,
+            "status": "needs_action",
+            "created": to_iso(now),
+            "created_by": self.agent,
+        }
+        if source_id:
+            meta["source_id"] = source_id
+        for key, value in (extra or {}).items():
+            meta.setdefault(key, value)
+        folder = self.layout.needs_action(domain)
+        folder.mkdir(parents=True, exist_ok=True)
+        if not create_doc(folder / f"{task_id}.md", VaultDoc(meta, _task_body(title, body))):
+            return self.get(task_id), False
+        self.audit.record(
+            "task_create",
+            task_id,
+            params={"domain": domain, "title": title, "source_id": source_id},
+        )
+        return self.get(task_id), True
+
+    def get(self, task_id: str) -> TaskView:
+        loc = self.locate(task_id)
+        try:
+            doc = read_doc(loc.path)
+        except FileNotFoundError:  # moved between locate and read
+            loc = self.locate(task_id)
+            doc = read_doc(loc.path)
+        return self.view(loc, doc)
+
+    def view(self, loc: Location, doc: VaultDoc) -> TaskView:
+        summary = self.summary(loc, doc.meta)
+        return TaskView(**summary.model_dump(), meta=doc.meta, body=doc.body)
+
+    def summary(self, loc: Location, meta: dict[str, Any]) -> TaskSummary:
+        task_id = loc.path.stem
+        domain = loc.place if loc.state == "needs_action" else str(meta.get("domain") or "")
+        return TaskSummary(
+            id=task_id,
+            domain=domain,
+            title=str(meta.get("title") or task_id),
+            state=loc.state,
+            status=str(meta.get("status") or loc.state),
+            holder=loc.holder,
+            created=str(meta.get("created") or ""),
+            path=self.rel(loc.path),
+        )
+
+    # -- listing ---------------------------------------------------------------------------
+    def scan(
+        self, state: TaskState, domain: str | None = None, agent: str | None = None
+    ) -> list[Location]:
+        """Task files in one state, oldest first by modification time. Reads no file."""
+        if state == "needs_action":
+            folders = [
+                (f, f.name)
+                for f in _subfolders(self.root / NEEDS_ACTION)
+                if domain is None or f.name == domain
+            ]
+        elif state == "in_progress":
+            folders = [
+                (f, f.name)
+                for f in _subfolders(self.root / IN_PROGRESS)
+                if agent is None or f.name == agent
+            ]
+        else:
+            folders = [(self.layout.done if state == "done" else self.layout.failed, "")]
+        found: list[tuple[float, str, Location]] = []
+        for folder, place in folders:
+            for entry in _task_entries(folder):
+                loc = Location(Path(entry.path), state, place)
+                found.append((entry.stat().st_mtime, entry.name, loc))
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [loc for _, _, loc in found]
+
+    def page(
+        self,
+        state: TaskState,
+        domain: str | None = None,
+        agent: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[TaskSummary], int]:
+        """One page of tasks in ``state`` and the total count; unreadable files are skipped
+        here (``task_get`` names their problem)."""
+        if domain is not None:
+            check_domain(domain)
+        locs = self.scan(state, domain, agent)
+        page: list[TaskSummary] = []
+        needs_domain_filter = domain is not None and state != "needs_action"
+        if needs_domain_filter:
+            items = [
+                (loc, m)
+                for loc in locs
+                if (m := self._meta(loc)) is not None and m.get("domain") == domain
+            ]
+            return [self.summary(loc, m) for loc, m in items[offset : offset + limit]], len(items)
+        for loc in locs[offset : offset + limit]:
+            meta = self._meta(loc)
+            if meta is not None:
+                page.append(self.summary(loc, meta))
+        return page, len(locs)
+
+    @staticmethod
+    def _meta(loc: Location) -> dict[str, Any] | None:
+        try:
+            return read_doc(loc.path).meta
+        except (FileNotFoundError, VaultFileError):
+            return None
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return []
+    return sorted(Path(e.path) for e in entries if e.is_dir() and not is_hidden(e.name))
+
+
+def _task_entries(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return []
+    return [e for e in entries if is_task_file(e.name) and e.is_file()]
+
+
+def is_task_file(name: str) -> bool:
+    """A task file: ``<domain>-<...>.md`` with a valid id; never a hidden file, a
+    sync-conflict copy (its name has dots) or an executed approval in ``Done/``."""
+    if not name.endswith(".md") or is_hidden(name) or is_sync_conflict(name):
+        return False
+    stem = name[:-3]
+    return stem.split("-", 1)[0] in DOMAINS and _valid_id(stem)
+
+
+def _valid_id(stem: str) -> bool:
+    try:
+        check_task_id(stem)
+    except ValueError:
+        return False
+    return True
+
+
+def _task_body(title: str, body: str) -> str:
+    return f"# {title}\n\n{body.rstrip()}\n"

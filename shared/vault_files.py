@@ -1,0 +1,194 @@
+"""Vault files: markdown with YAML frontmatter, read safely and written atomically.
+
+Reading refuses what could hurt: a file over :data:`MAX_FILE_BYTES`, bytes that are not
+UTF-8, YAML that is not a plain mapping, and YAML tags (``!!python/object`` and friends:
+only the safe loader is used). Timestamps stay strings, so a round trip is exact and
+Obsidian shows them as text properties it can still sort.
+
+Writing is atomic: a temp file in the same folder, ``fsync``, ``rename``, ``fsync`` of the
+folder. A reader, or Syncthing, never sees a half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from shared.errors import VaultFileError
+
+__all__ = [
+    "MAX_BODY_CHARS",
+    "MAX_FILE_BYTES",
+    "TEMP_PREFIX",
+    "VaultDoc",
+    "atomic_write_text",
+    "create_doc",
+    "parse",
+    "read_doc",
+    "render",
+    "write_doc",
+]
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_BODY_CHARS = 1_000_000
+TEMP_PREFIX = ".aie-tmp-"
+_FENCE = "---"
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader without implicit timestamps: dates stay the strings they were."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+}
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+@dataclass
+class VaultDoc:
+    """One vault file: the frontmatter mapping and the markdown body."""
+
+    meta: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+
+
+def parse(text: str, *, name: str = "file") -> VaultDoc:
+    """Split ``text`` into frontmatter and body; a file without frontmatter is all body."""
+    if not text.startswith(_FENCE):
+        return VaultDoc({}, text)
+    lines = text.split("\n")
+    if lines[0].strip() != _FENCE:
+        return VaultDoc({}, text)
+    for end in range(1, len(lines)):
+        if lines[end].rstrip("\r") == _FENCE:
+            break
+    else:
+        raise VaultFileError(
+            f"{name}: frontmatter has no closing '---' line; "
+            "fix the file or move it out of the vault"
+        )
+    raw = "\n".join(lines[1:end])
+    try:
+        meta = yaml.load(raw, Loader=_Loader) if raw.strip() else {}
+    except yaml.YAMLError as error:
+        problem = getattr(error, "problem", None) or type(error).__name__
+        raise VaultFileError(
+            f"{name}: frontmatter is not valid YAML ({problem}); only plain YAML without tags "
+            "is accepted: fix the file in Obsidian or a text editor"
+        ) from None
+    if not isinstance(meta, dict) or not all(isinstance(k, str) for k in meta):
+        raise VaultFileError(
+            f"{name}: frontmatter must be a mapping of names to values; fix the file"
+        )
+    body = "\n".join(lines[end + 1 :])
+    return VaultDoc(meta, body)
+
+
+def render(doc: VaultDoc) -> str:
+    """Frontmatter then body; the inverse of :func:`parse` for mappings of plain values."""
+    if not doc.meta:
+        return doc.body
+    head = yaml.dump(
+        doc.meta,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=10_000,
+    )
+    return f"{_FENCE}\n{head}{_FENCE}\n{doc.body}"
+
+
+def read_doc(path: Path) -> VaultDoc:
+    """Read and parse one vault file, refusing oversize, non-UTF-8 and unsafe content."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise VaultFileError(f"{path.name}: cannot be read ({error.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise VaultFileError(
+            f"{path.name}: larger than {MAX_FILE_BYTES // 1024 // 1024} MB; "
+            "move the large content out of the vault and link to it"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise VaultFileError(
+            f"{path.name}: not UTF-8 text (bad byte at offset {error.start}); "
+            "save it as UTF-8 or move it out of the vault"
+        ) from None
+    return parse(text, name=path.name)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old or the new file, never half."""
+    folder = path.parent
+    tmp = folder / f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}"
+    data = text.encode("utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    _fsync_dir(folder)
+
+
+def write_doc(path: Path, doc: VaultDoc) -> None:
+    atomic_write_text(path, render(doc))
+
+
+def create_doc(path: Path, doc: VaultDoc) -> bool:
+    """Create ``path`` atomically only if it does not exist; False if it already did."""
+    folder = path.parent
+    tmp = folder / f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(render(doc).encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)  # link, unlike rename, refuses to replace an existing file
+        except FileExistsError:
+            return False
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    _fsync_dir(folder)
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -261,6 +261,11 @@ class TaskStore:
         return page, len(locs)
 
     @staticmethod
+    def task_names(folder: Path) -> list[str]:
+        """Names of the task files in one folder; reads no file."""
+        return [e.name for e in _task_entries(folder)]
+
+    @staticmethod
     def _meta(loc: Location) -> dict[str, Any] | None:
         try:
             return read_doc(loc.path).meta

@@ -1,0 +1,55 @@
+"""``ai-employee``: set up a vault, look at it, and run the agents or the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from orchestrator.vault_init import init_vault
+
+app = typer.Typer(
+    name="ai-employee",
+    help="AI Employee, Platinum tier: a cloud agent that drafts and a local agent that "
+    "executes what a person approved, sharing one markdown vault.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+vault_app = typer.Typer(help="Create and inspect the shared vault.", no_args_is_help=True)
+app.add_typer(vault_app, name="vault")
+console = Console()
+
+
+@vault_app.command("init")
+def vault_init(path: Annotated[Path, typer.Argument(help="Folder of the vault")]) -> None:
+    """Create the vault folders, Dashboard.md, Company_Handbook.md and the ignore files."""
+    try:
+        report = init_vault(path)
+    except OSError as error:
+        console.print(f"[red]ai-employee vault init: {error}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Vault ready at [bold]{report.root}[/bold]: "
+                  f"{len(report.created)} created, {len(report.kept)} kept as they were.")
+
+
+@app.command()
+def status(
+    vault: Annotated[Path | None, typer.Option(help="Vault folder (default: AIE_VAULT)")] = None,
+) -> None:
+    """Both agents, queues, pending approvals, conflicts and sync health, as tables."""
+    from orchestrator.status_view import show_status
+
+    raise typer.Exit(show_status(console, vault))
+
+
+@app.command()
+def demo(
+    workdir: Annotated[Path, typer.Option(help="Where the demo keeps its vaults and logs")] =
+    Path("demo-run"),
+) -> None:
+    """Run the Platinum story on this machine: two vault replicas, both agents, a sync."""
+    from orchestrator.demo import run_demo
+
+    raise typer.Exit(run_demo(console, workdir))

@@ -1,0 +1,3 @@
+from servers.vault_mcp.server import main
+
+main()

@@ -1,0 +1,225 @@
+"""Finding and resolving what sync leaves behind, identically on every replica.
+
+Syncthing reports neither of the common cases as a conflict (see the sync notes): two
+agents that claimed one task while apart leave the task in both ``In_Progress/`` folders,
+and an edit on one side while the other claimed leaves it in ``Needs_Action/`` and
+``In_Progress/``. Two offline edits of one file do leave a ``.sync-conflict-`` copy.
+
+The rule for a task found in several places depends only on the copies, so every replica
+picks the same winner: a finished copy (``Done/``, ``Failed/``) beats a claimed one, which
+beats an unclaimed one (the work may not be done twice); then the earliest claim; then
+the domain's owner from the zone table; then the agent's name; then the path. Losing
+copies, and the approval requests their holders wrote for that task, move to
+``Conflicts/`` untouched, next to a report. Nothing is deleted; nothing lost is executed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from shared.approvals import Approvals
+from shared.errors import VaultFileError
+from shared.layout import CONFLICTS, DOMAIN_OWNERS, LOGS, is_sync_conflict
+from shared.tasks import Location, TaskState, TaskStore
+from shared.vault_files import VaultDoc, create_doc, read_doc
+
+__all__ = ["ConflictResolution", "Conflicts", "Duplicate", "winner_key"]
+
+_STATE_RANK = {"done": 0, "failed": 0, "in_progress": 1, "needs_action": 2}
+
+
+@dataclass
+class Duplicate:
+    task_id: str
+    copies: list[Location]
+    metas: list[dict[str, Any]] = field(default_factory=list)
+
+
+class ConflictResolution(BaseModel):
+    task_id: str = Field(description="The task id, or the file name for a sync-conflict copy")
+    kind: str = Field(description="duplicate_task or sync_conflict_copy")
+    winner: str = Field(description="Path of the copy that stays")
+    loser: str = Field(description="Path(s) of what moved to Conflicts/, comma-separated")
+    rule: str
+    moved_approvals: list[str] = Field(default_factory=list)
+    report: str = Field(description="Path of the report in Conflicts/")
+
+
+def winner_key(loc: Location, meta: dict[str, Any]) -> tuple[int, str, int, str, str]:
+    """Sort key: the smallest wins. A function of the copy only, so replicas agree."""
+    holder = loc.holder or str(meta.get("claimed_by") or meta.get("completed_by") or "")
+    claimed = str(meta.get("claimed_at") or "") or "~"  # "~" sorts after every timestamp
+    domain = str(meta.get("domain") or loc.place)
+    owner_rank = 0 if holder and DOMAIN_OWNERS.get(domain) == holder else 1
+    return (_STATE_RANK[loc.state], claimed, owner_rank, holder, loc.path.as_posix())
+
+
+def _origin(loc: Location) -> str:
+    return f"{loc.state}-{loc.place}" if loc.place else loc.state
+
+
+class Conflicts:
+    def __init__(self, store: TaskStore, approvals: Approvals) -> None:
+        self.store = store
+        self.approvals = approvals
+        self.root = store.root
+
+    # -- detection (reads names only) ----------------------------------------------------
+    def duplicates(self) -> list[Duplicate]:
+        by_id: dict[str, list[Location]] = {}
+        states: tuple[TaskState, ...] = ("needs_action", "in_progress", "done", "failed")
+        for state in states:
+            for loc in self.store.scan(state):
+                by_id.setdefault(loc.path.stem, []).append(loc)
+        return [Duplicate(tid, locs) for tid, locs in sorted(by_id.items()) if len(locs) > 1]
+
+    def sync_copies(self) -> list[Path]:
+        found = []
+        skip = {CONFLICTS, LOGS, ".stversions", ".stfolder", ".aie", ".git"}
+        for folder, dirs, files in os.walk(self.root):
+            if Path(folder) == self.root:
+                dirs[:] = [d for d in dirs if d not in skip]
+            found += [Path(folder) / f for f in files if is_sync_conflict(f)]
+        return sorted(found)
+
+    # -- resolution ------------------------------------------------------------------------
+    def resolve(self) -> list[ConflictResolution]:
+        results = [self._resolve_duplicate(dup) for dup in self.duplicates()]
+        results += [self._park_sync_copy(path) for path in self.sync_copies()]
+        resolved = [r for r in results if r is not None]
+        for r in resolved:
+            self.store.audit.record("conflict_resolve", r.task_id, params=r.model_dump())
+        return resolved
+
+    def _resolve_duplicate(self, dup: Duplicate) -> ConflictResolution | None:
+        ranked: list[tuple[tuple[int, str, int, str, str], Location, dict[str, Any]]] = []
+        for loc in dup.copies:
+            try:
+                meta = read_doc(loc.path).meta
+            except FileNotFoundError:
+                continue
+            except VaultFileError:
+                meta = {}
+            ranked.append((winner_key(loc, meta), loc, meta))
+        if len(ranked) < 2:
+            return None
+        ranked.sort(key=lambda item: item[0])
+        _, win, win_meta = ranked[0]
+        conflicts = self.root / CONFLICTS
+        conflicts.mkdir(exist_ok=True)
+        losers, moved = [], []
+        for _, loc, _ in ranked[1:]:
+            target = _park(loc.path, conflicts, f"{dup.task_id}--{_origin(loc)}")
+            if target is None:
+                continue  # the other replica's identical resolution arrived first
+            losers.append(self.store.rel(target))
+            if loc.holder and loc.holder != win.holder:
+                moved += self._park_approvals(dup.task_id, loc.holder)
+        rule = _rule(ranked[0][0], ranked[1][0])
+        report = self._report(dup.task_id, self.store.rel(win.path), losers, moved, rule)
+        return ConflictResolution(
+            task_id=dup.task_id,
+            kind="duplicate_task",
+            winner=self.store.rel(win.path),
+            loser=", ".join(losers),
+            rule=rule,
+            moved_approvals=moved,
+            report=report,
+        )
+
+    def _park_approvals(self, task_id: str, holder: str) -> list[str]:
+        moved = []
+        for item in self.approvals.for_task(task_id):
+            if item.requested_by == holder and item.state in ("pending", "approved", "rejected"):
+                reason = f"its task {task_id} was claimed by another agent first"
+                if self.approvals.move_to_conflicts(item.id, reason):
+                    moved.append(item.id)
+        return moved
+
+    def _park_sync_copy(self, path: Path) -> ConflictResolution | None:
+        stem, _, rest = path.name.partition(".sync-conflict-")
+        original = path.with_name(stem + Path(rest).suffix)
+        target = _free_name(
+            self.root / CONFLICTS, f"{stem}--sync-conflict-{Path(rest).stem}", path.suffix
+        )
+        try:
+            path.rename(target)
+        except FileNotFoundError:
+            return None
+        rule = (
+            "two replicas edited this file while apart; Syncthing kept the newer edit in "
+            "place and this copy holds the other"
+        )
+        report = self._report(stem, self.store.rel(original), [self.store.rel(target)], [], rule)
+        return ConflictResolution(
+            task_id=stem,
+            kind="sync_conflict_copy",
+            winner=self.store.rel(original),
+            loser=self.store.rel(target),
+            rule=rule,
+            report=report,
+        )
+
+    def _report(
+        self, name: str, winner: str, losers: list[str], moved: list[str], rule: str
+    ) -> str:
+        """Deterministic content, so two replicas that resolve alike write the same bytes."""
+        meta = {
+            "type": "conflict_report",
+            "task_id": name,
+            "winner": winner,
+            "losers": losers,
+            "moved_approvals": moved,
+            "rule": rule,
+        }
+        lines = [f"# Conflict: {name}", "", f"Kept: `{winner}`", "", "Moved here, never executed:"]
+        lines += [f"- `{p}`" for p in losers] + [f"- approval [[{a}]]" for a in moved]
+        lines += ["", f"Rule: {rule}.", ""]
+        doc = VaultDoc(meta, "\n".join(lines))
+        conflicts = self.root / CONFLICTS
+        n = 1
+        while True:
+            path = conflicts / (f"{name}--report.md" if n == 1 else f"{name}--report-{n}.md")
+            if create_doc(path, doc) or read_doc(path).meta == meta:
+                return self.store.rel(path)
+            n += 1
+
+
+def _rule(win: tuple[int, str, int, str, str], runner_up: tuple[int, str, int, str, str]) -> str:
+    if win[0] != runner_up[0]:
+        return "a finished copy beats a claimed one, which beats an unclaimed one"
+    if win[1] != runner_up[1]:
+        return "the earliest claim wins"
+    if win[2] != runner_up[2]:
+        return "claims at the same time: the domain's owner wins"
+    return "claims at the same time: the first agent name wins"
+
+
+def _park(source: Path, folder: Path, stem: str) -> Path | None:
+    """Move ``source`` into ``folder``; when the other replica already parked the same
+    bytes there, the source is a second copy of them and goes."""
+    same = folder / f"{stem}.md"
+    try:
+        if same.is_file() and same.read_bytes() == source.read_bytes():
+            source.unlink()
+            return same
+        target = _free_name(folder, stem, ".md")
+        source.rename(target)
+    except FileNotFoundError:
+        return None
+    return target
+
+
+def _free_name(folder: Path, stem: str, suffix: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    candidate = folder / f"{stem}{suffix}"
+    n = 2
+    while candidate.exists():
+        candidate = folder / f"{stem}-{n}{suffix}"
+        n += 1
+    return candidate

@@ -1,0 +1,107 @@
+"""What the vault tools return: structured content with an output schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from servers.vault_mcp.conflicts import ConflictResolution
+from shared.approvals import ApprovalSummary
+from shared.signals import Heartbeat
+from shared.tasks import TaskSummary, TaskView
+
+__all__ = [
+    "ApprovalListResult",
+    "ApprovalResult",
+    "AuditQueryResult",
+    "ClaimResult",
+    "ConflictsResult",
+    "DashboardResult",
+    "StaleClaimInfo",
+    "TaskCreateResult",
+    "TaskListResult",
+    "TaskResult",
+    "UpdateResult",
+    "VaultStatus",
+]
+
+
+class TaskCreateResult(BaseModel):
+    id: str
+    path: str
+    created: bool = Field(description="False when a task for this source_id already existed")
+    task: TaskSummary
+
+
+class TaskResult(BaseModel):
+    task: TaskView
+
+
+class ClaimResult(BaseModel):
+    id: str
+    claimed: bool = Field(description="True when you hold the task now")
+    holder: str | None = Field(description="The agent holding the task, or None if finished")
+    state: str
+    already_yours: bool = False
+    taken_over_from: str | None = Field(
+        default=None, description="Set when a stale claim of this agent was taken over"
+    )
+    path: str
+
+
+class TaskListResult(BaseModel):
+    tasks: list[TaskSummary]
+    total: int
+    offset: int
+    next_offset: int | None = Field(description="Pass as offset for the next page, if any")
+
+
+class ApprovalResult(BaseModel):
+    id: str
+    created: bool = Field(description="False when the same request already existed")
+    approval: ApprovalSummary
+
+
+class ApprovalListResult(BaseModel):
+    approvals: list[ApprovalSummary]
+
+
+class ConflictsResult(BaseModel):
+    resolved: list[ConflictResolution]
+
+
+class StaleClaimInfo(BaseModel):
+    task_id: str
+    holder: str
+    fresh_until: str
+    path: str
+
+
+class UpdateResult(BaseModel):
+    path: str
+
+
+class DashboardResult(BaseModel):
+    path: str
+    merged_updates: int
+    archived: list[str]
+
+
+class AuditQueryResult(BaseModel):
+    events: list[dict[str, Any]]
+    total: int
+
+
+class VaultStatus(BaseModel):
+    vault: str
+    agent: str
+    role: str
+    counts: dict[str, Any] = Field(description="Files per folder, per domain and per agent")
+    stale_claims: list[StaleClaimInfo]
+    heartbeats: list[Heartbeat]
+    pending_approvals: list[ApprovalSummary]
+    expired_approvals: list[ApprovalSummary]
+    unresolved_duplicates: list[str] = Field(description="Task ids found in several places")
+    sync_conflict_copies: list[str]
+    sync: dict[str, Any] = Field(description="Sync health: marker, temp files, peer ages")

@@ -1,0 +1,252 @@
+"""``vault-mcp``: tasks, claims, approvals, conflicts, status and the dashboard as MCP tools.
+
+Tools are thin: pydantic validates the arguments, the service does the work, a pydantic
+model comes back. ``approval_decide`` and ``dashboard_refresh`` exist only with
+``AIE_ROLE=local``, and the service refuses them on a cloud server too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from servers.vault_mcp.models import (
+    ApprovalListResult,
+    ApprovalResult,
+    AuditQueryResult,
+    ClaimResult,
+    ConflictsResult,
+    DashboardResult,
+    TaskCreateResult,
+    TaskListResult,
+    TaskResult,
+    UpdateResult,
+    VaultStatus,
+)
+from servers.vault_mcp.service import VaultService
+from shared.approvals import ApprovalState
+from shared.clock import Clock, system_clock
+from shared.errors import AIEError, InvalidInput
+from shared.ids import ApprovalId, TaskId, check_task_id
+from shared.serving import parse_transport, run, setup_logging
+from shared.settings import CoreSettings, load
+from shared.signals import Heartbeat
+from shared.tasks import TaskState
+from shared.vault_files import MAX_BODY_CHARS
+
+__all__ = ["build_server", "main"]
+
+READ = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+)
+WRITE = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
+)
+IDEMPOTENT = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+)
+
+Domain = Annotated[
+    Literal["email", "accounting", "general"],
+    Field(description="Work domain: email, accounting or general"),
+]
+Body = Annotated[str, Field(max_length=MAX_BODY_CHARS, description="Markdown text")]
+Line = Annotated[str, Field(min_length=1, max_length=200, description="One line of text")]
+
+INSTRUCTIONS = """The shared vault of the AI Employee: the work queue, approval inbox and audit
+record of a cloud agent and a local agent. Start with vault_status or task_list; claim a task
+with task_claim before working on it; ask a human with approval_request before anything leaves
+the business; finish with task_complete or task_fail."""
+
+
+def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServer[Any]:
+    service = VaultService(settings, clock)
+    vault = service.vault
+    mcp: MCPServer[Any] = MCPServer("vault", version="0.1.0", instructions=INSTRUCTIONS)
+
+    @mcp.tool(annotations=READ)
+    def vault_status() -> VaultStatus:
+        """Counts per folder, domain and agent; stale claims; agents' heartbeats and their
+        age; pending and expired approvals; unresolved sync conflicts; sync health. Call it
+        first to see what needs doing."""
+        return service.status()
+
+    @mcp.tool(annotations=IDEMPOTENT)
+    def task_create(
+        domain: Domain,
+        title: Line,
+        body: Body,
+        source_id: Annotated[
+            str | None,
+            Field(
+                max_length=1000,
+                description="Id of the source (e.g. an email Message-ID): the same "
+                "source never gets two tasks",
+            ),
+        ] = None,
+    ) -> TaskCreateResult:
+        """Create a task in Needs_Action/<domain>/. With a source_id seen before, returns the
+        existing task with created=false instead of a duplicate."""
+        task, created = vault.tasks.create(domain, title, body, source_id)
+        return TaskCreateResult(id=task.id, path=task.path, created=created, task=task)
+
+    @mcp.tool(annotations=READ)
+    def task_list(
+        state: Annotated[TaskState, Field(description="Which queue")] = "needs_action",
+        domain: Annotated[
+            Literal["email", "accounting", "general"] | None, Field(description="Only this domain")
+        ] = None,
+        agent: Annotated[str | None, Field(description="Only tasks this agent holds")] = None,
+        limit: Annotated[int, Field(ge=1, le=500)] = 50,
+        offset: Annotated[int, Field(ge=0)] = 0,
+    ) -> TaskListResult:
+        """List tasks in one state, oldest first, one page at a time (next_offset pages on)."""
+        return service.list_tasks(state, domain, agent, limit, offset)
+
+    @mcp.tool(annotations=READ)
+    def task_get(task_id: TaskId) -> TaskResult:
+        """Read one task: its state, holder, frontmatter and body."""
+        return TaskResult(task=vault.tasks.get(task_id))
+
+    @mcp.tool(annotations=WRITE)
+    def task_claim(task_id: TaskId) -> ClaimResult:
+        """Claim a task by moving it into In_Progress/<you>/. claimed=false means someone
+        else holds a fresh claim (holder says who): pick another task. A stale claim (its
+        holder silent past the lease) is taken over."""
+        return service.claim(task_id)
+
+    @mcp.tool(annotations=WRITE)
+    def task_release(
+        task_id: TaskId, note: Annotated[str, Field(max_length=2000)] = ""
+    ) -> TaskResult:
+        """Give a task you hold back to Needs_Action/ for anyone to claim."""
+        return TaskResult(task=vault.claims.release(task_id, note))
+
+    @mcp.tool(annotations=WRITE)
+    def task_complete(task_id: TaskId, summary: Body) -> TaskResult:
+        """Move a task you hold (or one awaiting an executed approval) to Done/."""
+        return TaskResult(task=vault.claims.complete(task_id, summary))
+
+    @mcp.tool(annotations=WRITE)
+    def task_fail(
+        task_id: TaskId,
+        reason: Body,
+        retry: Annotated[bool, Field(description="Requeue while attempts remain")] = True,
+    ) -> TaskResult:
+        """Record that a task failed: back to Needs_Action/ for another attempt (up to 3),
+        or to Failed/ when retry is false or attempts are used up."""
+        return TaskResult(task=vault.claims.fail(task_id, reason, retry))
+
+    @mcp.tool(annotations=IDEMPOTENT)
+    def approval_request(
+        task_id: TaskId,
+        action: Annotated[str, Field(max_length=40, description="e.g. send_email")],
+        params: Annotated[dict[str, Any], Field(description="The exact parameters to approve")],
+        summary: Line,
+        editable: Annotated[
+            list[str], Field(description="Text parameters a person may edit before approving")
+        ] = [],  # noqa: B006
+    ) -> ApprovalResult:
+        """Ask a human to approve an action on a task you hold. Writes
+        Pending_Approval/<domain>/<id>.md; a person approves by moving it to Approved/.
+        Asking again for the same thing returns the same approval."""
+        approval, created = vault.request_approval(
+            task_id, action, params, summary, tuple(editable)
+        )
+        return ApprovalResult(id=approval.id, created=created, approval=approval)
+
+    @mcp.tool(annotations=READ)
+    def approval_list(
+        state: Annotated[ApprovalState | None, Field(description="Only this state")] = None,
+    ) -> ApprovalListResult:
+        """List approval requests (pending, approved, rejected; executed or conflict on
+        request), oldest first, each with whether it has expired."""
+        return ApprovalListResult(approvals=service.list_approvals(state))
+
+    def approval_decide(
+        approval_id: ApprovalId,
+        decision: Annotated[Literal["approve", "reject"], Field(description="approve or reject")],
+        reason: Annotated[str, Field(max_length=2000)] = "",
+    ) -> ApprovalResult:
+        """Record a human's decision (local machine only): moves the request to Approved/
+        or Rejected/ and records who decided. An expired request cannot be decided."""
+        return service.decide(approval_id, decision == "approve", reason)
+
+    @mcp.tool(annotations=WRITE)
+    def conflicts_resolve() -> ConflictsResult:
+        """After a sync: find tasks in several places and sync-conflict copies, keep one
+        winner by a rule every replica applies alike, move the rest (and approvals their
+        holders wrote) to Conflicts/ with a report. Safe to call any time."""
+        return ConflictsResult(resolved=service.conflicts.resolve())
+
+    @mcp.tool(annotations=IDEMPOTENT)
+    def heartbeat(
+        status: Annotated[str, Field(max_length=40)] = "ok",
+        note: Annotated[str, Field(max_length=200)] = "",
+    ) -> Heartbeat:
+        """Say you are alive (Signals/<agent>.md). Claims stay fresh while you beat."""
+        return vault.signals.beat(vault.agent, vault.role, status, note)
+
+    @mcp.tool(annotations=WRITE)
+    def update_post(
+        title: Line, body: Body, kind: Annotated[str, Field(max_length=40)] = "note"
+    ) -> UpdateResult:
+        """Leave a note for the local agent in Updates/; it is merged into Dashboard.md."""
+        return service.post_update(title, body, kind)
+
+    def dashboard_refresh() -> DashboardResult:
+        """Rewrite Dashboard.md (local machine only, its single writer) from the vault's
+        status and the Updates/ notes, and archive the merged notes."""
+        return service.refresh_dashboard()
+
+    @mcp.tool(annotations=READ)
+    def audit_query(
+        since: Annotated[datetime | None, Field(description="ISO 8601 time")] = None,
+        action: Annotated[str | None, Field(max_length=60)] = None,
+        target: Annotated[str | None, Field(max_length=200)] = None,
+        actor: Annotated[str | None, Field(max_length=40)] = None,
+        limit: Annotated[int, Field(ge=1, le=1000)] = 100,
+    ) -> AuditQueryResult:
+        """Read the audit log of every agent, oldest first (the last `limit` matches)."""
+        if since is not None and since.tzinfo is None:
+            raise InvalidInput("since needs a time zone, e.g. 2026-11-25T10:00:00Z")
+        return service.audit_query(since, action, target, actor, limit)
+
+    if settings.role == "local":
+        destructive = ToolAnnotations(
+            read_only_hint=False,
+            destructive_hint=True,
+            idempotent_hint=False,
+            open_world_hint=False,
+        )
+        mcp.add_tool(approval_decide, annotations=destructive)
+        mcp.add_tool(dashboard_refresh, annotations=IDEMPOTENT)
+
+    @mcp.resource("vault://dashboard", mime_type="text/markdown")
+    def dashboard_resource() -> str:
+        """Dashboard.md as the local agent last wrote it."""
+        path = vault.tasks.layout.dashboard
+        return path.read_text("utf-8") if path.is_file() else "# Dashboard\n\n(not written yet)\n"
+
+    @mcp.resource("vault://task/{task_id}", mime_type="text/markdown")
+    def task_resource(task_id: str) -> str:
+        """One task's markdown file."""
+        try:
+            check_task_id(task_id)
+            return vault.tasks.locate(task_id).path.read_text("utf-8")
+        except (ValueError, AIEError) as error:
+            raise ResourceNotFoundError(str(error)) from None
+
+    return mcp
+
+
+def main() -> None:
+    args = parse_transport("vault-mcp")
+    settings = load(CoreSettings, "vault-mcp")
+    setup_logging()
+    run(build_server(settings), args)

@@ -1,0 +1,102 @@
+"""The vault service: what each vault tool does, on top of the shared stores."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from servers.vault_mcp.conflicts import Conflicts
+from servers.vault_mcp.dashboard import Dashboard
+from servers.vault_mcp.models import (
+    ApprovalResult,
+    AuditQueryResult,
+    ClaimResult,
+    DashboardResult,
+    TaskListResult,
+    UpdateResult,
+    VaultStatus,
+)
+from servers.vault_mcp.status import collect_status, status_markdown
+from shared.approvals import ApprovalState
+from shared.clock import Clock, system_clock
+from shared.settings import CoreSettings
+from shared.tasks import TaskState
+from shared.vault import Vault
+
+__all__ = ["VaultService"]
+
+
+class VaultService:
+    def __init__(self, settings: CoreSettings, clock: Clock = system_clock) -> None:
+        self.vault = Vault(settings, clock)
+        self.conflicts = Conflicts(self.vault.tasks, self.vault.approvals)
+        self.dashboard = Dashboard(settings.vault, settings.agent, self.vault.audit, clock)
+        self.operator = settings.operator
+
+    def status(self) -> VaultStatus:
+        v = self.vault
+        return collect_status(v.tasks, v.claims, v.approvals, v.signals, self.conflicts, v.role)
+
+    def claim(self, task_id: str) -> ClaimResult:
+        outcome = self.vault.claims.claim(task_id)
+        return ClaimResult(
+            id=task_id,
+            claimed=outcome.claimed,
+            holder=outcome.holder,
+            state=outcome.task.state,
+            already_yours=outcome.already_yours,
+            taken_over_from=outcome.taken_over_from,
+            path=outcome.task.path,
+        )
+
+    def list_tasks(
+        self, state: TaskState, domain: str | None, agent: str | None, limit: int, offset: int
+    ) -> TaskListResult:
+        tasks, total = self.vault.tasks.page(state, domain, agent, limit, offset)
+        following = offset + limit
+        return TaskListResult(
+            tasks=tasks,
+            total=total,
+            offset=offset,
+            next_offset=following if following < total else None,
+        )
+
+    def decide(self, approval_id: str, approve: bool, reason: str) -> ApprovalResult:
+        self.vault.require_local("approval_decide")
+        decided_by = f"{self.operator} (via {self.vault.agent})"
+        summary = self.vault.approvals.decide(approval_id, approve, decided_by, reason)
+        return ApprovalResult(id=approval_id, created=False, approval=summary)
+
+    def list_approvals(self, state: ApprovalState | None) -> list[Any]:
+        return self.vault.approvals.query(state)
+
+    def post_update(self, title: str, body: str, kind: str) -> UpdateResult:
+        path = self.dashboard.post_update(title, body, kind)
+        return UpdateResult(path=path.relative_to(self.vault.root).as_posix())
+
+    def refresh_dashboard(self) -> DashboardResult:
+        self.vault.require_local("dashboard_refresh")
+        path, archived = self.dashboard.refresh(status_markdown(self.status()))
+        root = self.vault.root
+        return DashboardResult(
+            path=path.relative_to(root).as_posix(),
+            merged_updates=len(archived),
+            archived=[p.relative_to(root).as_posix() for p in archived],
+        )
+
+    def audit_query(
+        self,
+        since: datetime | None,
+        action: str | None,
+        target: str | None,
+        actor: str | None,
+        limit: int,
+    ) -> AuditQueryResult:
+        events = [
+            e
+            for e in self.vault.audit.events(since)
+            if (action is None or e.get("action") == action)
+            and (target is None or e.get("target") == target)
+            and (actor is None or e.get("actor") == actor)
+        ]
+        return AuditQueryResult(events=events[-limit:], total=len(events))

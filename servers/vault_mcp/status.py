@@ -1,0 +1,150 @@
+"""The status endpoint (T009): counts, stale claims, heartbeats, approvals, conflicts, sync."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from servers.vault_mcp.conflicts import Conflicts
+from servers.vault_mcp.models import StaleClaimInfo, VaultStatus
+from shared.approvals import Approvals
+from shared.claims import Claims
+from shared.clock import to_iso
+from shared.layout import CONFLICTS, Layout, is_hidden
+from shared.signals import Signals
+from shared.tasks import TaskStore
+
+__all__ = ["collect_status", "status_markdown"]
+
+
+def _count_md(folder: Path, prefix: str = "") -> int:
+    try:
+        return sum(
+            1
+            for e in os.scandir(folder)
+            if e.name.endswith(".md") and not is_hidden(e.name) and e.name.startswith(prefix)
+        )
+    except FileNotFoundError:
+        return 0
+
+
+def _per_subfolder(folder: Path) -> dict[str, int]:
+    try:
+        subs = sorted(
+            (e for e in os.scandir(folder) if e.is_dir() and not is_hidden(e.name)),
+            key=lambda e: e.name,
+        )
+    except FileNotFoundError:
+        return {}
+    return {e.name: len(TaskStore.task_names(Path(e.path))) for e in subs}
+
+
+def collect_status(
+    store: TaskStore,
+    claims: Claims,
+    approvals: Approvals,
+    signals: Signals,
+    conflicts: Conflicts,
+    role: str,
+) -> VaultStatus:
+    layout = Layout(store.root)
+    pending_by_domain = {}
+    pending_root = store.root / "Pending_Approval"
+    if pending_root.is_dir():
+        pending_by_domain = {
+            d.name: _count_md(d, "appr-")
+            for d in sorted(pending_root.iterdir())
+            if d.is_dir() and not is_hidden(d.name)
+        }
+    counts: dict[str, Any] = {
+        "needs_action": _per_subfolder(store.root / "Needs_Action"),
+        "in_progress": _per_subfolder(store.root / "In_Progress"),
+        "pending_approval": pending_by_domain,
+        "approved": _count_md(layout.approved, "appr-"),
+        "rejected": _count_md(layout.rejected, "appr-"),
+        "done": len(TaskStore.task_names(layout.done)),
+        "failed": len(TaskStore.task_names(layout.failed)),
+        "executed_approvals": _count_md(layout.done, "appr-"),
+        "conflicts": _count_md(store.root / CONFLICTS),
+        "updates_unmerged": _count_md(layout.updates),
+    }
+    pending = approvals.query("pending")
+    copies = conflicts.sync_copies()
+    beats = signals.all()
+    sync: dict[str, Any] = {
+        "syncthing_folder_marker": (store.root / ".stfolder").exists(),
+        "syncthing_temp_files": sum(1 for _ in store.root.rglob(".syncthing.*.tmp")),
+        "peers": {b.agent: b.age_seconds for b in beats if b.agent != store.agent},
+    }
+    return VaultStatus(
+        vault=str(store.root),
+        agent=store.agent,
+        role=role,
+        counts=counts,
+        stale_claims=[
+            StaleClaimInfo(
+                task_id=s.task_id, holder=s.holder, fresh_until=to_iso(s.fresh_until), path=s.path
+            )
+            for s in claims.stale_claims()
+        ],
+        heartbeats=beats,
+        pending_approvals=[a for a in pending if not a.expired],
+        expired_approvals=[a for a in pending if a.expired],
+        unresolved_duplicates=[d.task_id for d in conflicts.duplicates()],
+        sync_conflict_copies=[p.relative_to(store.root).as_posix() for p in copies],
+        sync=sync,
+    )
+
+
+def _age(seconds: float) -> str:
+    if seconds < 0:
+        return "never"
+    if seconds < 120:
+        return f"{seconds:.0f} s ago"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min ago"
+    return f"{seconds / 3600:.1f} h ago"
+
+
+def status_markdown(status: VaultStatus) -> str:
+    """The status as the Dashboard shows it."""
+    c = status.counts
+    lines = ["## Agents", "", "| agent | role | last seen | status |", "| --- | --- | --- | --- |"]
+    lines += [
+        f"| {b.agent} | {b.role} | {_age(b.age_seconds)} | {b.status} {b.note} |"
+        for b in status.heartbeats
+    ] or ["| (no heartbeat yet) | | | |"]
+    na = ", ".join(f"{k} {v}" for k, v in c["needs_action"].items()) or "none"
+    ip = ", ".join(f"{k} {v}" for k, v in c["in_progress"].items()) or "none"
+    lines += [
+        "",
+        "## Queues",
+        "",
+        f"- Needs action: {na}",
+        f"- In progress: {ip}",
+        f"- Pending approval: {sum(c['pending_approval'].values())} · approved "
+        f"{c['approved']} · rejected {c['rejected']}",
+        f"- Done: {c['done']} · failed {c['failed']} · conflicts {c['conflicts']}",
+        "",
+        "## Pending approvals",
+        "",
+    ]
+    lines += [
+        f"- [[{a.id}]] {a.summary} (task [[{a.task_id}]], expires {a.expires})"
+        for a in status.pending_approvals
+    ] or ["- none"]
+    if status.expired_approvals:
+        lines += ["", "Expired, not executable:"]
+        lines += [f"- [[{a.id}]] {a.summary}" for a in status.expired_approvals]
+    if status.stale_claims:
+        lines += ["", "## Stale claims", ""]
+        lines += [
+            f"- [[{s.task_id}]] held by {s.holder}, stale since {s.fresh_until}"
+            for s in status.stale_claims
+        ]
+    if status.unresolved_duplicates or status.sync_conflict_copies:
+        lines += ["", "## Unresolved sync conflicts", ""]
+        lines += [f"- task [[{t}]] in several places" for t in status.unresolved_duplicates]
+        lines += [f"- `{p}`" for p in status.sync_conflict_copies]
+    return "\n".join(lines)

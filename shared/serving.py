@@ -1,0 +1,44 @@
+"""What every server's ``main()`` shares: logging to stderr and the transport flags."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Any
+
+from mcp.server import MCPServer
+
+from shared.audit import RedactingFilter
+
+__all__ = ["parse_transport", "run", "setup_logging"]
+
+
+def setup_logging(level: str = "INFO") -> None:
+    """Log records go to stderr (stdout is the protocol stream), secrets scrubbed."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def parse_transport(program: str, argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=program, description=f"{program}: an MCP server")
+    parser.add_argument(
+        "--transport",
+        choices=["stdio", "http"],
+        default="stdio",
+        help="stdio (default) or streamable HTTP",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="HTTP bind address")
+    parser.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
+    return parser.parse_args(argv)
+
+
+def run(server: MCPServer[Any], args: argparse.Namespace) -> None:
+    if args.transport == "http":
+        server.run(transport="streamable-http", host=args.host, port=args.port)
+    else:
+        server.run()

@@ -90,7 +90,10 @@ class Claims:
         """Claim a task, or take over a stale claim; report who holds it either way."""
         for _ in range(5):
             loc = self.store.locate(task_id)
-            meta = read_doc(loc.path).meta  # refuse a malformed file before moving it
+            try:
+                meta = read_doc(loc.path).meta  # refuse a malformed file before moving it
+            except FileNotFoundError:
+                continue  # moved while we looked: look again
             if loc.state == "in_progress" and loc.holder == self.agent:
                 return ClaimOutcome(self.store.get(task_id), True, self.agent, already_yours=True)
             if loc.state in ("done", "failed"):

@@ -3,15 +3,36 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import logging
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from mcp.server import MCPServer
+from mcp.types import ToolAnnotations
 
 from shared.audit import RedactingFilter
 
-__all__ = ["parse_transport", "run", "setup_logging"]
+__all__ = ["clean_doc", "parse_transport", "run", "setup_logging", "tool"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def clean_doc(fn: Callable[..., Any]) -> str:
+    """A docstring as one line per paragraph: the description the model reads."""
+    paragraphs = inspect.cleandoc(fn.__doc__ or "").split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
+def tool(mcp: MCPServer[Any], annotations: ToolAnnotations) -> Callable[[F], F]:
+    """Register ``fn`` as a tool, its docstring cleaned of source indentation."""
+
+    def register(fn: F) -> F:
+        mcp.add_tool(fn, description=clean_doc(fn), annotations=annotations)
+        return fn
+
+    return register
 
 
 def setup_logging(level: str = "INFO") -> None:

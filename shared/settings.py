@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Literal, NoReturn, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
@@ -51,13 +51,18 @@ class CoreSettings(BaseSettings):
     state_dir: Path | None = None
     operator: str = Field(default="owner", min_length=1, max_length=80)
 
-    @model_validator(mode="after")
-    def _defaults(self) -> CoreSettings:
-        if not self.vault.is_dir():
+    @field_validator("vault")
+    @classmethod
+    def _vault_exists(cls, vault: Path) -> Path:
+        if not vault.is_dir():
             raise ValueError(
-                f"vault folder {str(self.vault)!r} does not exist; "
+                f"vault folder {str(vault)!r} does not exist; "
                 "create it with: ai-employee vault init PATH"
             )
+        return vault
+
+    @model_validator(mode="after")
+    def _defaults(self) -> CoreSettings:
         if not self.agent:
             self.agent = f"{self.role}-agent"
         if self.state_dir is None:
@@ -123,7 +128,7 @@ def settings_error_lines(cls: type[BaseSettings], error: ValidationError) -> lis
     for err in error.errors(include_input=False, include_url=False):
         loc = "_".join(str(part) for part in err["loc"]).upper()
         name = f"{prefix}{loc}" if loc else f"{prefix.rstrip('_')} settings"
-        message = str(err["msg"])
+        message = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "missing":
             message = "is not set (required)"
         lines.append(f"{name}: {message}")

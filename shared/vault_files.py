@@ -99,23 +99,45 @@ def parse(text: str, *, name: str = "file") -> VaultDoc:
         raise VaultFileError(
             f"{name}: frontmatter must be a mapping of names to values; fix the file"
         )
+    if not _is_plain(meta):
+        raise VaultFileError(
+            f"{name}: frontmatter holds a value that is not plain text, number, true/false, "
+            "list or mapping (e.g. !!binary); fix the file"
+        )
     body = "\n".join(lines[end + 1 :])
     return VaultDoc(meta, body)
+
+
+def _is_plain(value: Any) -> bool:
+    if value is None or isinstance(value, str | bool | int | float):
+        return True
+    if isinstance(value, list):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False
 
 
 def render(doc: VaultDoc) -> str:
     """Frontmatter then body; the inverse of :func:`parse` for mappings of plain values."""
     if not doc.meta:
         return doc.body
-    head = yaml.dump(
-        doc.meta,
+    head = _dump(doc.meta, allow_unicode=True)
+    if yaml.load(head, Loader=_Loader) != doc.meta:
+        # Rare characters (NEL, line separators) do not survive unescaped: escape them all.
+        head = _dump(doc.meta, allow_unicode=False)
+    return f"{_FENCE}\n{head}{_FENCE}\n{doc.body}"
+
+
+def _dump(meta: dict[str, Any], allow_unicode: bool) -> str:
+    return yaml.dump(
+        meta,
         Dumper=_Dumper,
         sort_keys=False,
-        allow_unicode=True,
+        allow_unicode=allow_unicode,
         default_flow_style=False,
         width=10_000,
     )
-    return f"{_FENCE}\n{head}{_FENCE}\n{doc.body}"
 
 
 def read_doc(path: Path) -> VaultDoc:

@@ -33,7 +33,7 @@ from shared.approvals import ApprovalState
 from shared.clock import Clock, system_clock
 from shared.errors import AIEError, InvalidInput
 from shared.ids import ApprovalId, TaskId, check_task_id
-from shared.serving import parse_transport, run, setup_logging
+from shared.serving import parse_transport, run, setup_logging, tool
 from shared.settings import CoreSettings, load
 from shared.signals import Heartbeat
 from shared.tasks import TaskState
@@ -69,14 +69,14 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
     vault = service.vault
     mcp: MCPServer[Any] = MCPServer("vault", version="0.1.0", instructions=INSTRUCTIONS)
 
-    @mcp.tool(annotations=READ)
+    @tool(mcp, READ)
     def vault_status() -> VaultStatus:
         """Counts per folder, domain and agent; stale claims; agents' heartbeats and their
         age; pending and expired approvals; unresolved sync conflicts; sync health. Call it
         first to see what needs doing."""
         return service.status()
 
-    @mcp.tool(annotations=IDEMPOTENT)
+    @tool(mcp, IDEMPOTENT)
     def task_create(
         domain: Domain,
         title: Line,
@@ -95,7 +95,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         task, created = vault.tasks.create(domain, title, body, source_id)
         return TaskCreateResult(id=task.id, path=task.path, created=created, task=task)
 
-    @mcp.tool(annotations=READ)
+    @tool(mcp, READ)
     def task_list(
         state: Annotated[TaskState, Field(description="Which queue")] = "needs_action",
         domain: Annotated[
@@ -108,31 +108,31 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         """List tasks in one state, oldest first, one page at a time (next_offset pages on)."""
         return service.list_tasks(state, domain, agent, limit, offset)
 
-    @mcp.tool(annotations=READ)
+    @tool(mcp, READ)
     def task_get(task_id: TaskId) -> TaskResult:
         """Read one task: its state, holder, frontmatter and body."""
         return TaskResult(task=vault.tasks.get(task_id))
 
-    @mcp.tool(annotations=WRITE)
+    @tool(mcp, WRITE)
     def task_claim(task_id: TaskId) -> ClaimResult:
         """Claim a task by moving it into In_Progress/<you>/. claimed=false means someone
         else holds a fresh claim (holder says who): pick another task. A stale claim (its
         holder silent past the lease) is taken over."""
         return service.claim(task_id)
 
-    @mcp.tool(annotations=WRITE)
+    @tool(mcp, WRITE)
     def task_release(
         task_id: TaskId, note: Annotated[str, Field(max_length=2000)] = ""
     ) -> TaskResult:
         """Give a task you hold back to Needs_Action/ for anyone to claim."""
         return TaskResult(task=vault.claims.release(task_id, note))
 
-    @mcp.tool(annotations=WRITE)
+    @tool(mcp, WRITE)
     def task_complete(task_id: TaskId, summary: Body) -> TaskResult:
         """Move a task you hold (or one awaiting an executed approval) to Done/."""
         return TaskResult(task=vault.claims.complete(task_id, summary))
 
-    @mcp.tool(annotations=WRITE)
+    @tool(mcp, WRITE)
     def task_fail(
         task_id: TaskId,
         reason: Body,
@@ -142,7 +142,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         or to Failed/ when retry is false or attempts are used up."""
         return TaskResult(task=vault.claims.fail(task_id, reason, retry))
 
-    @mcp.tool(annotations=IDEMPOTENT)
+    @tool(mcp, IDEMPOTENT)
     def approval_request(
         task_id: TaskId,
         action: Annotated[str, Field(max_length=40, description="e.g. send_email")],
@@ -160,7 +160,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         )
         return ApprovalResult(id=approval.id, created=created, approval=approval)
 
-    @mcp.tool(annotations=READ)
+    @tool(mcp, READ)
     def approval_list(
         state: Annotated[ApprovalState | None, Field(description="Only this state")] = None,
     ) -> ApprovalListResult:
@@ -177,14 +177,14 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         or Rejected/ and records who decided. An expired request cannot be decided."""
         return service.decide(approval_id, decision == "approve", reason)
 
-    @mcp.tool(annotations=WRITE)
+    @tool(mcp, WRITE)
     def conflicts_resolve() -> ConflictsResult:
         """After a sync: find tasks in several places and sync-conflict copies, keep one
         winner by a rule every replica applies alike, move the rest (and approvals their
         holders wrote) to Conflicts/ with a report. Safe to call any time."""
         return ConflictsResult(resolved=service.conflicts.resolve())
 
-    @mcp.tool(annotations=IDEMPOTENT)
+    @tool(mcp, IDEMPOTENT)
     def heartbeat(
         status: Annotated[str, Field(max_length=40)] = "ok",
         note: Annotated[str, Field(max_length=200)] = "",
@@ -192,7 +192,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         """Say you are alive (Signals/<agent>.md). Claims stay fresh while you beat."""
         return vault.signals.beat(vault.agent, vault.role, status, note)
 
-    @mcp.tool(annotations=WRITE)
+    @tool(mcp, WRITE)
     def update_post(
         title: Line, body: Body, kind: Annotated[str, Field(max_length=40)] = "note"
     ) -> UpdateResult:
@@ -204,7 +204,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         status and the Updates/ notes, and archive the merged notes."""
         return service.refresh_dashboard()
 
-    @mcp.tool(annotations=READ)
+    @tool(mcp, READ)
     def audit_query(
         since: Annotated[datetime | None, Field(description="ISO 8601 time")] = None,
         action: Annotated[str | None, Field(max_length=60)] = None,
@@ -224,8 +224,8 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
             idempotent_hint=False,
             open_world_hint=False,
         )
-        mcp.add_tool(approval_decide, annotations=destructive)
-        mcp.add_tool(dashboard_refresh, annotations=IDEMPOTENT)
+        tool(mcp, destructive)(approval_decide)
+        tool(mcp, IDEMPOTENT)(dashboard_refresh)
 
     @mcp.resource("vault://dashboard", mime_type="text/markdown")
     def dashboard_resource() -> str:

@@ -44,8 +44,9 @@ def vault_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_settings(vault_path: Path) -> Iterator[Callable[..., CoreSettings]]:
-    def make(role: str = "local", agent: str = "", vault: Path | None = None,
-             **extra: object) -> CoreSettings:
+    def make(
+        role: str = "local", agent: str = "", vault: Path | None = None, **extra: object
+    ) -> CoreSettings:
         return CoreSettings(role=role, vault=vault or vault_path, agent=agent, **extra)  # type: ignore[arg-type]
 
     yield make

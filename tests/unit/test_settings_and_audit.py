@@ -19,8 +19,15 @@ BIN = Path(sys.executable).parent
 
 
 def _run(cmd: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / cmd)], env={"PATH": os.environ["PATH"], **env},
-                          capture_output=True, text=True, timeout=30, cwd=cwd, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [str(BIN / cmd)],
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_missing_setting_is_one_clear_line(tmp_path: Path) -> None:
@@ -30,8 +37,11 @@ def test_missing_setting_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_invalid_setting_names_it_without_echoing_secrets(tmp_path: Path) -> None:
-    r = _run("vault-mcp", {"AIE_ROLE": "boss", "AIE_VAULT": str(tmp_path),
-                           "AIE_IMAP_PASSWORD": "hunter2-secret"}, tmp_path)
+    r = _run(
+        "vault-mcp",
+        {"AIE_ROLE": "boss", "AIE_VAULT": str(tmp_path), "AIE_IMAP_PASSWORD": "hunter2-secret"},
+        tmp_path,
+    )
     assert r.returncode == 2
     assert r.stderr.startswith("vault-mcp: setting AIE_ROLE: Input should be 'cloud' or 'local'")
     assert "Traceback" not in r.stderr and "hunter2" not in r.stderr
@@ -46,8 +56,15 @@ def test_vault_that_does_not_exist(tmp_path: Path) -> None:
 
 def test_redact_removes_secret_keys_and_known_values() -> None:
     register_secret(SecretStr("s3cr3t-value"))
-    event = redact({"password": "x", "api_key": "y", "nested": {"Authorization": "Bearer z"},
-                    "note": "the value s3cr3t-value leaked", "items": [SecretStr("a")]})
+    event = redact(
+        {
+            "password": "x",
+            "api_key": "y",
+            "nested": {"Authorization": "Bearer z"},
+            "note": "the value s3cr3t-value leaked",
+            "items": [SecretStr("a")],
+        }
+    )
     text = json.dumps(event)
     assert "s3cr3t-value" not in text and '"x"' not in text and "Bearer" not in text
     assert event["note"] == "the value [redacted] leaked"
@@ -61,8 +78,9 @@ def _append_many(vault: str, agent: str, n: int) -> None:
 
 def test_concurrent_writers_never_interleave(tmp_path: Path) -> None:
     ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_append_many, args=(str(tmp_path), "same-agent", 200))
-             for _ in range(4)]
+    procs = [
+        ctx.Process(target=_append_many, args=(str(tmp_path), "same-agent", 200)) for _ in range(4)
+    ]
     for p in procs:
         p.start()
     for p in procs:

@@ -12,13 +12,17 @@ from shared.errors import VaultFileError
 from shared.vault_files import VaultDoc, create_doc, parse, read_doc, render, write_doc
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(10**12), 10**12),
-    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=40),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=40),
 )
 values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
-                                                                max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 metas = st.dictionaries(st.text(min_size=1, max_size=20), values, max_size=8)
@@ -39,14 +43,17 @@ def test_timestamps_stay_strings() -> None:
     assert doc.meta == {"created": "2026-11-25T10:00:00Z", "day": "2026-11-25"}
 
 
-@pytest.mark.parametrize("text", [
-    "---\n!!python/object/apply:os.system ['id']\n---\n",
-    "---\nx: !!binary aGVsbG8=\n---\n",
-    "---\n- a\n---\n",
-    "---\n1: numeric key\n---\n",
-    "---\nkey: [\n---\n",
-    "---\nopen: fence\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\n!!python/object/apply:os.system ['id']\n---\n",
+        "---\nx: !!binary aGVsbG8=\n---\n",
+        "---\n- a\n---\n",
+        "---\n1: numeric key\n---\n",
+        "---\nkey: [\n---\n",
+        "---\nopen: fence\n",
+    ],
+)
 def test_refuses_unsafe_or_malformed(text: str) -> None:
     with pytest.raises(VaultFileError, match="frontmatter"):
         parse(text, name="t.md")

@@ -13,15 +13,23 @@ BIN = Path(sys.executable).parent
 
 def test_init_creates_skeleton_and_is_idempotent(tmp_path: Path) -> None:
     root = tmp_path / "Vault"
-    first = subprocess.run([str(BIN / "ai-employee"), "vault", "init", str(root)],
-                           capture_output=True, text=True, timeout=60)
+    first = subprocess.run(
+        [str(BIN / "ai-employee"), "vault", "init", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert first.returncode == 0, first.stderr
     for folder in Layout(root).skeleton():
         assert (folder / ".keep").is_file(), folder
     handbook = root / "Company_Handbook.md"
     handbook.write_text(handbook.read_text() + "\nOur own rule.\n")
-    second = subprocess.run([str(BIN / "ai-employee"), "vault", "init", str(root)],
-                            capture_output=True, text=True, timeout=60)
+    second = subprocess.run(
+        [str(BIN / "ai-employee"), "vault", "init", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert second.returncode == 0
     assert "Our own rule." in handbook.read_text()  # a person's edit is never overwritten
     assert "0 created" in second.stdout

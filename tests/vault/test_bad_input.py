@@ -12,8 +12,17 @@ from tests.vault.helpers import error_text, ok, snapshot
 
 pytestmark = pytest.mark.anyio
 
-BAD_IDS = ["../etc/passwd", "email/../../x", "/etc/passwd", "email-abc\x00def", "Email-ABC",
-           "email-" + "a" * 80, "", "..", "email-abc.md"]
+BAD_IDS = [
+    "../etc/passwd",
+    "email/../../x",
+    "/etc/passwd",
+    "email-abc\x00def",
+    "Email-ABC",
+    "email-" + "a" * 80,
+    "",
+    "..",
+    "email-abc.md",
+]
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)
@@ -32,8 +41,10 @@ async def test_unknown_task_says_so_and_what_to_do(make_settings, vault_path) ->
     before = snapshot(vault_path)
     async with Client(build_server(make_settings("local"))) as c:
         text = await error_text(c, "task_claim", task_id="email-000000000000")
-    assert text == ("Error executing tool task_claim: no task 'email-000000000000' in the "
-                    "vault; call task_list to see task ids")
+    assert text == (
+        "Error executing tool task_claim: no task 'email-000000000000' in the "
+        "vault; call task_list to see task ids"
+    )
     assert snapshot(vault_path) == before
 
 
@@ -48,8 +59,9 @@ async def test_unknown_domain(make_settings, vault_path) -> None:
 async def test_ten_megabyte_body_is_refused(make_settings, vault_path) -> None:
     before = snapshot(vault_path)
     async with Client(build_server(make_settings("cloud"))) as c:
-        text = await error_text(c, "task_create", domain="email", title="big",
-                                body="x" * 10_000_000)
+        text = await error_text(
+            c, "task_create", domain="email", title="big", body="x" * 10_000_000
+        )
     assert "body" in text and "1000000" in text
     assert snapshot(vault_path) == before
 
@@ -110,12 +122,17 @@ async def test_deciding_an_expired_approval(make_settings, vault_path, clock) ->
     ):
         made = await ok(cloud, "task_create", domain="email", title="T", body="b")
         await ok(cloud, "task_claim", task_id=made["id"])
-        req = await ok(cloud, "approval_request", task_id=made["id"], action="send_email",
-                       params={"to": "a@example.test"}, summary="Reply")
+        req = await ok(
+            cloud,
+            "approval_request",
+            task_id=made["id"],
+            action="send_email",
+            params={"to": "a@example.test"},
+            summary="Reply",
+        )
         clock.advance(hours=73)
         before = snapshot(vault_path)
-        text = await error_text(local, "approval_decide", approval_id=req["id"],
-                                decision="approve")
+        text = await error_text(local, "approval_decide", approval_id=req["id"], decision="approve")
         assert "expired" in text and "fresh request" in text
         assert snapshot(vault_path) == before
         status = await ok(local, "vault_status")
@@ -135,8 +152,9 @@ async def test_approval_needs_a_claimed_task(make_settings, vault_path) -> None:
     async with Client(build_server(make_settings("cloud"))) as c:
         made = await ok(c, "task_create", domain="email", title="T", body="b")
         before = snapshot(vault_path)
-        text = await error_text(c, "approval_request", task_id=made["id"], action="send_email",
-                                params={}, summary="x")
+        text = await error_text(
+            c, "approval_request", task_id=made["id"], action="send_email", params={}, summary="x"
+        )
         assert "claim it with task_claim" in text
         assert snapshot(vault_path) == before
 

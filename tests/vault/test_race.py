@@ -13,8 +13,13 @@ TASKS = 200
 CLAIMANTS = 6
 
 
-def _claim_all(vault: str, agent: str, ids: list[str], start: mp.synchronize.Event,  # type: ignore[name-defined]
-               out: str) -> None:
+def _claim_all(
+    vault: str,
+    agent: str,
+    ids: list[str],
+    start: mp.synchronize.Event,  # type: ignore[name-defined]
+    out: str,
+) -> None:
     v = Vault(CoreSettings(role="cloud", vault=Path(vault), agent=agent))
     start.wait()
     won, lost = [], {}
@@ -29,8 +34,10 @@ def _claim_all(vault: str, agent: str, ids: list[str], start: mp.synchronize.Eve
 
 def test_exactly_one_winner_per_task(make_settings, vault_path: Path, tmp_path: Path) -> None:
     vault = Vault(make_settings("cloud"))
-    ids = [vault.tasks.create("email", f"Task {n}", "body", source_id=f"<{n}@x>")[0].id
-           for n in range(TASKS)]
+    ids = [
+        vault.tasks.create("email", f"Task {n}", "body", source_id=f"<{n}@x>")[0].id
+        for n in range(TASKS)
+    ]
     ctx = mp.get_context("spawn")
     start = ctx.Event()
     procs, outs = [], []
@@ -38,8 +45,9 @@ def test_exactly_one_winner_per_task(make_settings, vault_path: Path, tmp_path: 
         order = ids if n % 2 == 0 else list(reversed(ids))  # collide from both ends
         out = tmp_path / f"claimant-{n}.json"
         outs.append(out)
-        p = ctx.Process(target=_claim_all, args=(str(vault_path), f"agent-{n}", order, start,
-                                                 str(out)))
+        p = ctx.Process(
+            target=_claim_all, args=(str(vault_path), f"agent-{n}", order, start, str(out))
+        )
         p.start()
         procs.append(p)
     start.set()
@@ -53,7 +61,7 @@ def test_exactly_one_winner_per_task(make_settings, vault_path: Path, tmp_path: 
             winners.setdefault(task_id, []).append(agent)
     assert sorted(winners) == sorted(ids), "every task claimed"
     assert all(len(w) == 1 for w in winners.values()), "no task claimed twice"
-    for agent, result in results.items():
+    for result in results.values():
         for task_id, holder in result["lost"].items():
             assert holder == winners[task_id][0], "the loser learns the real holder"
     on_disk = {p.stem: p.parent.name for p in (vault_path / "In_Progress").glob("*/*.md")}

@@ -128,21 +128,26 @@ def test_finished_copy_beats_an_earlier_claim(tmp_path: Path) -> None:
 
 # Property: any interleaving of claims on two replicas converges to one winner.
 ACTIONS = st.lists(
-    st.tuples(st.sampled_from(["cloud", "local"]), st.integers(0, 1),
-              st.sampled_from(["claim"] * 5 + ["complete", "release", "sync", "tick"])),
+    st.tuples(
+        st.sampled_from(["cloud", "local"]),
+        st.integers(0, 1),
+        st.sampled_from(["claim"] * 5 + ["complete", "release", "sync", "tick"]),
+    ),
     max_size=25,
 )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(actions=ACTIONS, resolve_first=st.sampled_from(["cloud", "local"]))
-def test_any_interleaving_converges(actions: list[tuple[str, int, str]], resolve_first: str
-                                    ) -> None:
+def test_any_interleaving_converges(
+    actions: list[tuple[str, int, str]], resolve_first: str
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         clock = FakeClock()
         cloud, local, sync = _pair(Path(tmp), clock)
-        ids = [cloud.tasks.create("email", f"T{n}", "b", source_id=f"<{n}@x>")[0].id
-               for n in range(2)]
+        ids = [
+            cloud.tasks.create("email", f"T{n}", "b", source_id=f"<{n}@x>")[0].id for n in range(2)
+        ]
         sync.sync()
         agents = {"cloud": cloud, "local": local}
         for who, n, what in actions:
@@ -174,5 +179,6 @@ def test_any_interleaving_converges(actions: list[tuple[str, int, str]], resolve
         assert _state(cloud) == _state(local)
         for task_id in ids:
             assert len(cloud.tasks.locations(task_id)) == 1
-            assert cloud.tasks.locations(task_id)[0].path.relative_to(cloud.root) == \
-                local.tasks.locations(task_id)[0].path.relative_to(local.root)
+            assert cloud.tasks.locations(task_id)[0].path.relative_to(
+                cloud.root
+            ) == local.tasks.locations(task_id)[0].path.relative_to(local.root)

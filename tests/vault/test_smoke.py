@@ -12,15 +12,24 @@ async def test_create_claim_approve_flow(make_settings, clock) -> None:
     cloud = build_server(make_settings("cloud"), clock)
     local = build_server(make_settings("local"), clock)
     async with Client(cloud) as c, Client(local) as lc:
-        r = await c.call_tool("task_create", {"domain": "email", "title": "Reply to Alice",
-                                              "body": "hi", "source_id": "<m1@x>"})
+        r = await c.call_tool(
+            "task_create",
+            {"domain": "email", "title": "Reply to Alice", "body": "hi", "source_id": "<m1@x>"},
+        )
         assert not r.is_error, r.content
         tid = r.structured_content["id"]
         r = await c.call_tool("task_claim", {"task_id": tid})
         assert r.structured_content["claimed"] is True
-        r = await c.call_tool("approval_request", {"task_id": tid, "action": "send_email",
-                                                   "params": {"to": "a@x", "body": "Hello"},
-                                                   "summary": "Reply", "editable": ["body"]})
+        r = await c.call_tool(
+            "approval_request",
+            {
+                "task_id": tid,
+                "action": "send_email",
+                "params": {"to": "a@x", "body": "Hello"},
+                "summary": "Reply",
+                "editable": ["body"],
+            },
+        )
         assert not r.is_error, r.content
         aid = r.structured_content["id"]
         r = await lc.call_tool("approval_decide", {"approval_id": aid, "decision": "approve"})

@@ -11,9 +11,20 @@ from tests.vault.helpers import error_text, ok
 pytestmark = pytest.mark.anyio
 
 SHARED_TOOLS = {
-    "vault_status", "task_create", "task_list", "task_get", "task_claim", "task_release",
-    "task_complete", "task_fail", "approval_request", "approval_list", "conflicts_resolve",
-    "heartbeat", "update_post", "audit_query",
+    "vault_status",
+    "task_create",
+    "task_list",
+    "task_get",
+    "task_claim",
+    "task_release",
+    "task_complete",
+    "task_fail",
+    "approval_request",
+    "approval_list",
+    "conflicts_resolve",
+    "heartbeat",
+    "update_post",
+    "audit_query",
 }
 LOCAL_ONLY = {"approval_decide", "dashboard_refresh"}
 
@@ -39,12 +50,24 @@ async def test_every_tool_has_a_description_and_output_schema(make_settings) -> 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
 async def test_full_task_lifecycle(make_settings, clock, mode: str) -> None:
     async with Client(build_server(make_settings("cloud"), clock), mode=mode) as c:  # type: ignore[arg-type]
-        made = await ok(c, "task_create", domain="email", title="Reply to Alice",
-                        body="Alice asks about the invoice.", source_id="<m1@example.test>")
+        made = await ok(
+            c,
+            "task_create",
+            domain="email",
+            title="Reply to Alice",
+            body="Alice asks about the invoice.",
+            source_id="<m1@example.test>",
+        )
         assert made["created"] is True
         assert made["path"] == f"Needs_Action/email/{made['id']}.md"
-        again = await ok(c, "task_create", domain="email", title="Other title", body="x",
-                         source_id="<m1@example.test>")
+        again = await ok(
+            c,
+            "task_create",
+            domain="email",
+            title="Other title",
+            body="x",
+            source_id="<m1@example.test>",
+        )
         assert again["created"] is False and again["id"] == made["id"]
 
         listed = await ok(c, "task_list", state="needs_action", domain="email")
@@ -62,8 +85,11 @@ async def test_full_task_lifecycle(make_settings, clock, mode: str) -> None:
         assert done["task"]["state"] == "done" and done["task"]["path"].startswith("Done/")
 
         audit = await ok(c, "audit_query", target=made["id"])
-        assert [e["action"] for e in audit["events"]] == ["task_create", "task_claim",
-                                                          "task_complete"]
+        assert [e["action"] for e in audit["events"]] == [
+            "task_create",
+            "task_claim",
+            "task_complete",
+        ]
 
 
 async def test_claim_of_held_task_tells_the_holder(make_settings, clock) -> None:
@@ -109,8 +135,14 @@ async def test_task_awaiting_approval_is_never_stale(make_settings, clock) -> No
     ):
         made = await ok(cloud, "task_create", domain="email", title="T", body="b")
         await ok(cloud, "task_claim", task_id=made["id"])
-        await ok(cloud, "approval_request", task_id=made["id"], action="send_email",
-                 params={"to": "a@example.test"}, summary="Send it")
+        await ok(
+            cloud,
+            "approval_request",
+            task_id=made["id"],
+            action="send_email",
+            params={"to": "a@example.test"},
+            summary="Send it",
+        )
         clock.advance(hours=5)
         assert (await ok(local, "task_claim", task_id=made["id"]))["claimed"] is False
 
@@ -138,21 +170,32 @@ async def test_approval_flow_and_decide(make_settings, clock) -> None:
     ):
         made = await ok(cloud, "task_create", domain="email", title="T", body="b")
         await ok(cloud, "task_claim", task_id=made["id"])
-        req = await ok(cloud, "approval_request", task_id=made["id"], action="send_email",
-                       params={"to": "a@example.test", "body": "Hi"}, summary="Reply to A",
-                       editable=["body"])
+        req = await ok(
+            cloud,
+            "approval_request",
+            task_id=made["id"],
+            action="send_email",
+            params={"to": "a@example.test", "body": "Hi"},
+            summary="Reply to A",
+            editable=["body"],
+        )
         assert req["approval"]["path"] == f"Pending_Approval/email/{req['id']}.md"
-        same = await ok(cloud, "approval_request", task_id=made["id"], action="send_email",
-                        params={"to": "a@example.test", "body": "Hi"}, summary="Reply to A",
-                        editable=["body"])
+        same = await ok(
+            cloud,
+            "approval_request",
+            task_id=made["id"],
+            action="send_email",
+            params={"to": "a@example.test", "body": "Hi"},
+            summary="Reply to A",
+            editable=["body"],
+        )
         assert same["id"] == req["id"] and same["created"] is False
         pending = await ok(local, "approval_list", state="pending")
         assert [a["id"] for a in pending["approvals"]] == [req["id"]]
         decided = await ok(local, "approval_decide", approval_id=req["id"], decision="approve")
         assert decided["approval"]["state"] == "approved"
         assert decided["approval"]["path"] == f"Approved/{req['id']}.md"
-        text = await error_text(local, "approval_decide", approval_id=req["id"],
-                                decision="reject")
+        text = await error_text(local, "approval_decide", approval_id=req["id"], decision="reject")
         assert "already approved" in text
 
 
@@ -165,8 +208,14 @@ async def test_dashboard_merges_updates(make_settings, vault_path, clock) -> Non
         await ok(cloud, "update_post", title="Drafted reply to Alice", body="Needs approval.")
         made = await ok(cloud, "task_create", domain="email", title="T", body="b")
         await ok(cloud, "task_claim", task_id=made["id"])
-        req = await ok(cloud, "approval_request", task_id=made["id"], action="send_email",
-                       params={"to": "a@example.test"}, summary="Reply to Alice")
+        req = await ok(
+            cloud,
+            "approval_request",
+            task_id=made["id"],
+            action="send_email",
+            params={"to": "a@example.test"},
+            summary="Reply to Alice",
+        )
         result = await ok(local, "dashboard_refresh")
         assert result["merged_updates"] == 1
         text = (vault_path / "Dashboard.md").read_text()

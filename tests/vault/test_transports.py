@@ -22,8 +22,9 @@ BIN = Path(sys.executable).parent
 
 
 def _params(vault: Path, role: str) -> StdioServerParameters:
-    return StdioServerParameters(command=str(BIN / "vault-mcp"), args=[],
-                                 env={"AIE_ROLE": role, "AIE_VAULT": str(vault)})
+    return StdioServerParameters(
+        command=str(BIN / "vault-mcp"), args=[], env={"AIE_ROLE": role, "AIE_VAULT": str(vault)}
+    )
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
@@ -51,7 +52,8 @@ async def test_streamable_http(vault_path: Path) -> None:
     proc = subprocess.Popen(
         [str(BIN / "vault-mcp"), "--transport", "http", "--port", str(port)],
         env={"AIE_ROLE": "local", "AIE_VAULT": str(vault_path), "PATH": "/usr/bin:/bin"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 20
@@ -72,23 +74,54 @@ async def test_streamable_http(vault_path: Path) -> None:
 
 def test_inspector_cli_lists_and_calls(vault_path: Path) -> None:
     inspector = node_tool("mcp-inspector")
-    base = [str(inspector), "--cli", "-e", "AIE_ROLE=cloud", "-e", f"AIE_VAULT={vault_path}",
-            str(BIN / "vault-mcp")]
-    listed = subprocess.run(base + ["--method", "tools/list"], capture_output=True, text=True,
-                            timeout=120)
+    base = [
+        str(inspector),
+        "--cli",
+        "-e",
+        "AIE_ROLE=cloud",
+        "-e",
+        f"AIE_VAULT={vault_path}",
+        str(BIN / "vault-mcp"),
+    ]
+    listed = subprocess.run(
+        base + ["--method", "tools/list"], capture_output=True, text=True, timeout=120
+    )
     assert listed.returncode == 0, listed.stderr
     names = {t["name"] for t in json.loads(listed.stdout)["tools"]}
     assert "task_create" in names and "approval_decide" not in names
     called = subprocess.run(
-        base + ["--method", "tools/call", "--tool-name", "task_create", "--tool-arg",
-                "domain=general", "title=From the Inspector", "body=hello"],
-        capture_output=True, text=True, timeout=120)
+        base
+        + [
+            "--method",
+            "tools/call",
+            "--tool-name",
+            "task_create",
+            "--tool-arg",
+            "domain=general",
+            "title=From the Inspector",
+            "body=hello",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     result = json.loads(called.stdout)
     assert result.get("isError") is not True
     task_id = result["structuredContent"]["id"]
     assert (vault_path / "Needs_Action" / "general" / f"{task_id}.md").is_file()
     refused = subprocess.run(
-        base + ["--method", "tools/call", "--tool-name", "task_claim", "--tool-arg",
-                "task_id=../../etc/passwd"], capture_output=True, text=True, timeout=120)
+        base
+        + [
+            "--method",
+            "tools/call",
+            "--tool-name",
+            "task_claim",
+            "--tool-arg",
+            "task_id=../../etc/passwd",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     error = json.loads(refused.stdout)
     assert error["isError"] is True and "task_id" in error["content"][0]["text"]

@@ -1,0 +1,16 @@
+# The two commands of the README's quick start. Each bootstraps what it needs.
+.PHONY: demo test lint bench
+
+demo:
+	@scripts/bootstrap.sh
+	.venv/bin/ai-employee demo
+
+test:
+	@scripts/bootstrap.sh
+	.venv/bin/ruff check .
+	.venv/bin/mypy
+	.venv/bin/pytest -q
+
+bench:
+	@scripts/bootstrap.sh
+	.venv/bin/python -m benchmarks

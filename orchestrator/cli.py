@@ -30,8 +30,10 @@ def vault_init(path: Annotated[Path, typer.Argument(help="Folder of the vault")]
     except OSError as error:
         console.print(f"[red]ai-employee vault init: {error}[/red]")
         raise typer.Exit(1) from None
-    console.print(f"Vault ready at [bold]{report.root}[/bold]: "
-                  f"{len(report.created)} created, {len(report.kept)} kept as they were.")
+    console.print(
+        f"Vault ready at [bold]{report.root}[/bold]: "
+        f"{len(report.created)} created, {len(report.kept)} kept as they were."
+    )
 
 
 @app.command()
@@ -46,8 +48,9 @@ def status(
 
 @app.command()
 def demo(
-    workdir: Annotated[Path, typer.Option(help="Where the demo keeps its vaults and logs")] =
-    Path("demo-run"),
+    workdir: Annotated[Path, typer.Option(help="Where the demo keeps its vaults and logs")] = Path(
+        "demo-run"
+    ),
 ) -> None:
     """Run the Platinum story on this machine: two vault replicas, both agents, a sync."""
     from orchestrator.demo import run_demo

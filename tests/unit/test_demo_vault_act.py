@@ -12,7 +12,7 @@ from orchestrator.demo import run_demo
 def test_demo_vault_act(tmp_path: Path) -> None:
     console = Console(record=True, width=100)
     assert run_demo(console, tmp_path / "demo") == 0
-    out = console.export_text()
+    out = " ".join(console.export_text().split())
     assert "the earliest claim wins" in out
     assert "replicas identical after sync: True" in out
     for side in ("cloud", "local"):

@@ -17,7 +17,7 @@ from typing import Any
 from shared.clock import from_iso, to_iso
 from shared.errors import InvalidInput, NotFound, VaultFileError, WrongState
 from shared.signals import Signals
-from shared.tasks import Location, TaskStore, TaskView
+from shared.tasks import Location, TaskState, TaskStore, TaskView
 from shared.vault_files import MAX_BODY_CHARS, VaultDoc, read_doc, write_doc
 
 __all__ = ["ClaimOutcome", "Claims", "StaleClaim"]
@@ -91,9 +91,11 @@ class Claims:
         for _ in range(5):
             loc = self.store.locate(task_id)
             try:
-                meta = read_doc(loc.path).meta  # refuse a malformed file before moving it
+                before = loc.path.stat()
+                doc = read_doc(loc.path)  # refuse a malformed file before moving it
             except FileNotFoundError:
                 continue  # moved while we looked: look again
+            meta = doc.meta
             if loc.state == "in_progress" and loc.holder == self.agent:
                 return ClaimOutcome(self.store.get(task_id), True, self.agent, already_yours=True)
             if loc.state in ("done", "failed"):
@@ -111,12 +113,20 @@ class Claims:
             except FileNotFoundError:
                 continue  # another claimant moved it first: look again to learn who
             now = to_iso(self.store.clock())
-            self._stamp(
+            takeover = {"taken_over_from": took_over, "taken_over_at": now} if took_over else {}
+            after = target.stat()
+            unchanged = (before.st_ino, before.st_mtime_ns, before.st_size) == (
+                after.st_ino,
+                after.st_mtime_ns,
+                after.st_size,
+            )
+            doc = self._stamp(
                 target,
+                base=doc if unchanged else None,  # re-read only if edited while we moved it
                 status="in_progress",
                 claimed_by=self.agent,
                 claimed_at=now,
-                **({"taken_over_from": took_over, "taken_over_at": now} if took_over else {}),
+                **takeover,
             )
             action = "task_takeover" if took_over else "task_claim"
             self.store.audit.record(
@@ -125,9 +135,8 @@ class Claims:
                 params={"from": self.store.rel(loc.path)},
                 detail=f"stale claim of {took_over}" if took_over else None,
             )
-            return ClaimOutcome(
-                self.store.get(task_id), True, self.agent, taken_over_from=took_over
-            )
+            view = self.store.view(Location(target, "in_progress", self.agent), doc)
+            return ClaimOutcome(view, True, self.agent, taken_over_from=took_over)
         raise WrongState(f"task {task_id!r} kept moving while claiming it; try again")
 
     # -- other moves -----------------------------------------------------------------------
@@ -140,7 +149,7 @@ class Claims:
             raise WrongState(f"task {task_id!r} has no domain in its frontmatter; fix the file")
         target = self.store.layout.needs_action(domain) / loc.path.name
         self._move(loc.path, target)
-        self._stamp(
+        doc = self._stamp(
             target,
             status="needs_action",
             claimed_by=None,
@@ -150,7 +159,7 @@ class Claims:
             release_note=note or None,
         )
         self.store.audit.record("task_release", task_id, params={"note": note})
-        return self.store.get(task_id)
+        return self.store.view(Location(target, "needs_action", domain), doc)
 
     def complete(self, task_id: str, summary: str, outcome: str = "done") -> TaskView:
         """Move a task to ``Done/`` with a summary of what was done."""
@@ -158,7 +167,7 @@ class Claims:
         loc = self._held(task_id, "complete", allow_awaiting=True)
         target = self.store.layout.done / loc.path.name
         self._move(loc.path, target)
-        self._stamp(
+        doc = self._stamp(
             target,
             status="done",
             outcome=outcome,
@@ -169,7 +178,7 @@ class Claims:
         self.store.audit.record(
             "task_complete", task_id, params={"outcome": outcome}, detail=summary[:500]
         )
-        return self.store.get(task_id)
+        return self.store.view(Location(target, "done", ""), doc)
 
     def fail(self, task_id: str, reason: str, retry: bool = True) -> TaskView:
         """Record a failure: back to the queue while attempts remain, else to ``Failed/``."""
@@ -183,7 +192,7 @@ class Claims:
             self.store.layout.failed if give_up else self.store.layout.needs_action(domain)
         ) / loc.path.name
         self._move(loc.path, target)
-        self._stamp(
+        doc = self._stamp(
             target,
             status="failed" if give_up else "needs_action",
             attempts=attempts,
@@ -200,13 +209,13 @@ class Claims:
             detail=reason[:500],
             params={"attempts": attempts},
         )
-        return self.store.get(task_id)
+        state: TaskState = "failed" if give_up else "needs_action"
+        return self.store.view(Location(target, state, "" if give_up else domain), doc)
 
     def mark(self, task_id: str, **fields: Any) -> TaskView:
         """Set frontmatter fields of a task in place (e.g. status awaiting_approval)."""
         loc = self.store.locate(task_id)
-        self._stamp(loc.path, **fields)
-        return self.store.get(task_id)
+        return self.store.view(loc, self._stamp(loc.path, **fields))
 
     # -- helpers -----------------------------------------------------------------------------
     def _held(self, task_id: str, verb: str, allow_awaiting: bool = False) -> Location:
@@ -238,14 +247,15 @@ class Claims:
             ) from None
 
     @staticmethod
-    def _stamp(path: Path, **fields: Any) -> None:
-        doc = read_doc(path)
+    def _stamp(path: Path, base: VaultDoc | None = None, **fields: Any) -> VaultDoc:
+        doc = base if base is not None else read_doc(path)
         for key, value in fields.items():
             if value is None:
                 doc.meta.pop(key, None)
             else:
                 doc.meta[key] = value
         write_doc(path, doc)
+        return doc
 
 
 def _check_text(name: str, text: str) -> None:

@@ -206,26 +206,30 @@ class TaskStore:
         )
 
     # -- listing ---------------------------------------------------------------------------
-    def scan(
+    def folders(
         self, state: TaskState, domain: str | None = None, agent: str | None = None
-    ) -> list[Location]:
-        """Task files in one state, oldest first by modification time. Reads no file."""
+    ) -> list[tuple[Path, str]]:
+        """The folders holding tasks in ``state``, each with its domain or agent."""
         if state == "needs_action":
-            folders = [
+            return [
                 (f, f.name)
                 for f in _subfolders(self.root / NEEDS_ACTION)
                 if domain is None or f.name == domain
             ]
-        elif state == "in_progress":
-            folders = [
+        if state == "in_progress":
+            return [
                 (f, f.name)
                 for f in _subfolders(self.root / IN_PROGRESS)
                 if agent is None or f.name == agent
             ]
-        else:
-            folders = [(self.layout.done if state == "done" else self.layout.failed, "")]
+        return [(self.layout.done if state == "done" else self.layout.failed, "")]
+
+    def scan(
+        self, state: TaskState, domain: str | None = None, agent: str | None = None
+    ) -> list[Location]:
+        """Task files in one state, oldest first by modification time. Reads no file."""
         found: list[tuple[float, str, Location]] = []
-        for folder, place in folders:
+        for folder, place in self.folders(state, domain, agent):
             for entry in _task_entries(folder):
                 loc = Location(Path(entry.path), state, place)
                 found.append((entry.stat().st_mtime, entry.name, loc))

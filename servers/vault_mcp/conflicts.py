@@ -68,23 +68,39 @@ class Conflicts:
         self.store = store
         self.approvals = approvals
         self.root = store.root
+        self.syncthing_temp_files = 0
 
     # -- detection (reads names only) ----------------------------------------------------
     def duplicates(self) -> list[Duplicate]:
-        by_id: dict[str, list[Location]] = {}
+        """Task ids found in more than one place; looks at file names only."""
+        places: dict[str, list[tuple[Path, TaskState, str]]] = {}
         states: tuple[TaskState, ...] = ("needs_action", "in_progress", "done", "failed")
         for state in states:
-            for loc in self.store.scan(state):
-                by_id.setdefault(loc.path.stem, []).append(loc)
-        return [Duplicate(tid, locs) for tid, locs in sorted(by_id.items()) if len(locs) > 1]
+            for folder, place in self.store.folders(state):
+                for name in self.store.task_names(folder):
+                    places.setdefault(name, []).append((folder, state, place))
+        return [
+            Duplicate(
+                name[:-3], [Location(folder / name, state, place) for folder, state, place in found]
+            )
+            for name, found in sorted(places.items())
+            if len(found) > 1
+        ]
 
     def sync_copies(self) -> list[Path]:
+        """Syncthing's conflict copies anywhere in the vault (also counts its temp files)."""
         found = []
+        temp = 0
         skip = {CONFLICTS, LOGS, ".stversions", ".stfolder", ".aie", ".git"}
         for folder, dirs, files in os.walk(self.root):
-            if Path(folder) == self.root:
+            if folder == str(self.root):
                 dirs[:] = [d for d in dirs if d not in skip]
-            found += [Path(folder) / f for f in files if is_sync_conflict(f)]
+            for name in files:
+                if is_sync_conflict(name):
+                    found.append(Path(folder) / name)
+                elif name.startswith(".syncthing.") and name.endswith(".tmp"):
+                    temp += 1
+        self.syncthing_temp_files = temp
         return sorted(found)
 
     # -- resolution ------------------------------------------------------------------------

@@ -74,7 +74,7 @@ def collect_status(
     beats = signals.all()
     sync: dict[str, Any] = {
         "syncthing_folder_marker": (store.root / ".stfolder").exists(),
-        "syncthing_temp_files": sum(1 for _ in store.root.rglob(".syncthing.*.tmp")),
+        "syncthing_temp_files": conflicts.syncthing_temp_files,
         "peers": {b.agent: b.age_seconds for b in beats if b.agent != store.agent},
     }
     return VaultStatus(

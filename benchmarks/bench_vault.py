@@ -1,0 +1,141 @@
+"""Vault benchmarks: task_claim latency against the raw rename and the reference filesystem
+MCP server's move_file, and vault_status / task_list over a vault of 10,000 tasks.
+
+Run: .venv/bin/python -m benchmarks.bench_vault
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import anyio
+from mcp import Client, StdioServerParameters
+
+from benchmarks.common import line, machine, summary, timed
+from orchestrator.vault_init import init_vault
+from servers.vault_mcp.service import VaultService
+from shared.settings import CoreSettings
+from shared.vault import Vault
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+FS_SERVER = ROOT / ".tools" / "node_modules" / ".bin" / "mcp-server-filesystem"
+N = 200
+
+
+def _vault_with_tasks(base: Path, n: int, role: str = "cloud") -> Vault:
+    root = base / f"Vault-{n}-{time.monotonic_ns()}"
+    init_vault(root)
+    vault = Vault(CoreSettings(role=role, vault=root))  # type: ignore[arg-type]
+    for i in range(n):
+        vault.tasks.create("email", f"Task {i}", "body", source_id=f"<{i}@bench>")
+    return vault
+
+
+def bench_raw_rename(base: Path) -> list[float]:
+    src, dst = base / "raw-src", base / "raw-dst"
+    src.mkdir()
+    dst.mkdir()
+    for i in range(N):
+        (src / f"t{i}.md").write_text("---\ntitle: x\n---\nbody\n")
+    names = iter(range(N))
+
+    def one() -> None:
+        i = next(names)
+        (src / f"t{i}.md").rename(dst / f"t{i}.md")
+
+    return timed(one, N)
+
+
+def bench_service(base: Path) -> list[float]:
+    vault = _vault_with_tasks(base, N)
+    ids = iter([loc.path.stem for loc in vault.tasks.scan("needs_action")])
+    return timed(lambda: vault.claims.claim(next(ids)), N)
+
+
+async def bench_tool_stdio(base: Path) -> list[float]:
+    vault = _vault_with_tasks(base, N)
+    ids = [loc.path.stem for loc in vault.tasks.scan("needs_action")]
+    params = StdioServerParameters(command=str(BIN / "vault-mcp"), args=[],
+                                   env={"AIE_ROLE": "cloud", "AIE_VAULT": str(vault.root)})
+    samples = []
+    async with Client(params, mode="legacy") as client:
+        await client.call_tool("vault_status", {})  # warm up
+        for task_id in ids:
+            start = time.perf_counter()
+            result = await client.call_tool("task_claim", {"task_id": task_id})
+            samples.append(time.perf_counter() - start)
+            assert not result.is_error and result.structured_content["claimed"]  # type: ignore[index]
+    return samples
+
+
+async def bench_filesystem_peer(base: Path) -> list[float] | None:
+    if not FS_SERVER.exists():
+        return None
+    root = base / "peer"
+    (root / "Needs_Action").mkdir(parents=True)
+    (root / "In_Progress").mkdir()
+    for i in range(N):
+        (root / "Needs_Action" / f"t{i}.md").write_text("---\ntitle: x\n---\nbody\n")
+    params = StdioServerParameters(command=str(FS_SERVER), args=[str(root)])
+    samples = []
+    async with Client(params, mode="legacy") as client:
+        await client.call_tool("list_allowed_directories", {})
+        for i in range(N):
+            args = {"source": str(root / "Needs_Action" / f"t{i}.md"),
+                    "destination": str(root / "In_Progress" / f"t{i}.md")}
+            start = time.perf_counter()
+            result = await client.call_tool("move_file", args)
+            samples.append(time.perf_counter() - start)
+            assert not result.is_error, result.content
+    return samples
+
+
+def bench_big_vault(base: Path) -> tuple[list[float], list[float], int]:
+    """10,000 tasks: 1,000 waiting, 200 in progress, 8,800 done."""
+    vault = _vault_with_tasks(base, 10_000, role="local")
+    ids = [loc.path.stem for loc in vault.tasks.scan("needs_action")]
+    for task_id in ids[:9_000]:
+        vault.claims.claim(task_id)
+    for task_id in ids[:8_800]:
+        vault.claims.complete(task_id, "done")
+    service = VaultService(vault.settings)
+    status = timed(service.status, 20)
+    listing = timed(lambda: service.list_tasks("needs_action", None, None, 50, 0), 20)
+    total = service.status().counts["done"]
+    return status, listing, total
+
+
+def main() -> None:
+    print(f"vault benchmarks on {machine()}")
+    base = Path(tempfile.mkdtemp(prefix="aie-bench-"))
+    try:
+        raw = bench_raw_rename(base)
+        service = bench_service(base)
+        tool = anyio.run(bench_tool_stdio, base)
+        peer = anyio.run(bench_filesystem_peer, base)
+        print(f"task_claim, {N} claims each:")
+        print(line("raw os.rename", raw))
+        print(line("claim service call (read, rename, stamp)", service))
+        print(line("task_claim tool over stdio", tool))
+        if peer is None:
+            print("  filesystem MCP server: not installed (run scripts/bootstrap.sh)")
+        else:
+            print(line("server-filesystem move_file over stdio", peer))
+            ratio = summary(tool)["p50_ms"] / summary(peer)["p50_ms"]
+            print(f"  ratio ours/peer at p50: {ratio:.2f}x (goal: 1.5x or better)")
+        status, listing, done = bench_big_vault(base)
+        print(f"vault of 10,000 tasks ({done} done, 1,000 waiting, 200 in progress):")
+        print(line("vault_status service call", status))
+        print(line("task_list (page of 50) service call", listing))
+        print("  goal: under 200 ms each")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -35,6 +35,7 @@ NODE_TOOLS=(
     "@modelcontextprotocol/inspector@0.15.0"
     "@modelcontextprotocol/server-filesystem@2026.8.31"
     "pm2@7.0.4"
+    "@anthropic-ai/claude-code@2.1.331"
 )
 if command -v npm >/dev/null 2>&1; then
     stamp=".tools/.installed"

@@ -73,6 +73,8 @@ class ApprovalSummary(BaseModel):
     created: str
     expires: str
     path: str
+    decided_by: str = ""
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,8 @@ class Approvals:
             created=str(meta.get("created", "")),
             expires=str(meta.get("expires", "")),
             path=path.relative_to(self.root).as_posix(),
+            decided_by=str(meta.get("decided_by") or ""),
+            reason=str(meta.get("reason") or ""),
         )
 
     def query(self, state: ApprovalState | None = None) -> list[ApprovalSummary]:

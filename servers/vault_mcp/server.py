@@ -128,9 +128,16 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         return TaskResult(task=vault.claims.release(task_id, note))
 
     @tool(mcp, WRITE)
-    def task_complete(task_id: TaskId, summary: Body) -> TaskResult:
-        """Move a task you hold (or one awaiting an executed approval) to Done/."""
-        return TaskResult(task=vault.claims.complete(task_id, summary))
+    def task_complete(
+        task_id: TaskId,
+        summary: Body,
+        outcome: Annotated[
+            str, Field(pattern=r"^[a-z_]{1,40}$", description="done, executed, rejected, no_action")
+        ] = "done",
+    ) -> TaskResult:
+        """Move a task you hold (or one awaiting an executed or rejected approval) to Done/,
+        with a summary of what was done."""
+        return TaskResult(task=vault.claims.complete(task_id, summary, outcome))
 
     @tool(mcp, WRITE)
     def task_fail(

@@ -1,0 +1,73 @@
+"""The local agent's pass: resolve sync conflicts, execute what a person approved, file what
+they rejected, and rewrite Dashboard.md (its single writer). Everything through MCP tools."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from orchestrator.health import Health
+from orchestrator.toolbox import ToolBox, ToolFailed
+
+__all__ = ["ACTION_TOOLS", "LocalAgent"]
+
+log = logging.getLogger("ai-employee.local")
+
+# approval action -> (server, tool that executes it)
+ACTION_TOOLS = {
+    "send_email": ("email", "mail_send_approved"),
+    "post_invoice": ("odoo", "invoice_post_approved"),
+    "register_payment": ("odoo", "payment_register_approved"),
+}
+MAX_ATTEMPTS = 3
+
+
+@dataclass
+class LocalAgent:
+    attempts: dict[str, int] = field(default_factory=dict)
+
+    async def one_pass(self, tools: ToolBox, health: Health) -> None:
+        await tools.call("vault", "heartbeat", note=f"pass {health.passes + 1}")
+        for r in (await tools.call("vault", "conflicts_resolve"))["resolved"]:
+            log.info("conflict %s: kept %s, moved %s", r["task_id"], r["winner"], r["loser"])
+            health.count("conflicts_resolved")
+        await self.execute_approved(tools, health)
+        await self.file_rejected(tools, health)
+        await tools.call("vault", "dashboard_refresh")
+
+    async def execute_approved(self, tools: ToolBox, health: Health) -> None:
+        approved = (await tools.call("vault", "approval_list", state="approved"))["approvals"]
+        for approval in approved:
+            route = ACTION_TOOLS.get(approval["action"])
+            if route is None or not tools.has(route[0]):
+                continue
+            if self.attempts.get(approval["id"], 0) >= MAX_ATTEMPTS:
+                continue
+            server, tool = route
+            try:
+                result = await tools.call(server, tool, approval_id=approval["id"])
+            except ToolFailed as failure:
+                self.attempts[approval["id"]] = self.attempts.get(approval["id"], 0) + 1
+                health.error(str(failure))
+                log.warning("could not execute %s: %s", approval["id"], failure.text)
+                continue
+            health.count(f"executed_{approval['action']}")
+            log.info("executed %s (%s): %s", approval["id"], approval["action"], result)
+
+    async def file_rejected(self, tools: ToolBox, health: Health) -> None:
+        rejected = (await tools.call("vault", "approval_list", state="rejected"))["approvals"]
+        for approval in rejected:
+            try:
+                task = (await tools.call("vault", "task_get", task_id=approval["task_id"]))["task"]
+            except ToolFailed:
+                continue
+            if task["state"] != "in_progress" or task["meta"].get("approval_id") != approval["id"]:
+                continue
+            reason = approval.get("summary", "")
+            await tools.call(
+                "vault",
+                "task_complete",
+                task_id=task["id"],
+                summary=f"A person rejected the request ({reason}); nothing was done.",
+            )
+            health.count("rejected_filed")

@@ -57,7 +57,7 @@ def bench_service(base: Path) -> list[float]:
     return timed(lambda: vault.claims.claim(next(ids)), N)
 
 
-async def bench_tool_stdio(base: Path) -> list[float]:
+async def bench_tool_stdio(base: Path) -> tuple[list[float], list[float]]:
     vault = _vault_with_tasks(base, N)
     ids = [loc.path.stem for loc in vault.tasks.scan("needs_action")]
     params = StdioServerParameters(command=str(BIN / "vault-mcp"), args=[],
@@ -70,7 +70,12 @@ async def bench_tool_stdio(base: Path) -> list[float]:
             result = await client.call_tool("task_claim", {"task_id": task_id})
             samples.append(time.perf_counter() - start)
             assert not result.is_error and result.structured_content["claimed"]  # type: ignore[index]
-    return samples
+        reads = []
+        for task_id in ids:
+            start = time.perf_counter()
+            await client.call_tool("task_get", {"task_id": task_id})
+            reads.append(time.perf_counter() - start)
+    return samples, reads
 
 
 async def bench_filesystem_peer(base: Path) -> list[float] | None:
@@ -116,12 +121,13 @@ def main() -> None:
     try:
         raw = bench_raw_rename(base)
         service = bench_service(base)
-        tool = anyio.run(bench_tool_stdio, base)
+        tool, reads = anyio.run(bench_tool_stdio, base)
         peer = anyio.run(bench_filesystem_peer, base)
         print(f"task_claim, {N} claims each:")
         print(line("raw os.rename", raw))
         print(line("claim service call (read, rename, stamp)", service))
         print(line("task_claim tool over stdio", tool))
+        print(line("task_get tool over stdio (SDK round trip)", reads))
         if peer is None:
             print("  filesystem MCP server: not installed (run scripts/bootstrap.sh)")
         else:

@@ -17,11 +17,11 @@ def _claim_all(
     vault: str,
     agent: str,
     ids: list[str],
-    start: mp.synchronize.Event,  # type: ignore[name-defined]
+    start: mp.synchronize.Barrier,  # type: ignore[name-defined]
     out: str,
 ) -> None:
     v = Vault(CoreSettings(role="cloud", vault=Path(vault), agent=agent))
-    start.wait()
+    start.wait()  # a barrier: every claimant is ready before any starts
     won, lost = [], {}
     for task_id in ids:
         outcome = v.claims.claim(task_id)
@@ -39,7 +39,7 @@ def test_exactly_one_winner_per_task(make_settings, vault_path: Path, tmp_path: 
         for n in range(TASKS)
     ]
     ctx = mp.get_context("spawn")
-    start = ctx.Event()
+    start = ctx.Barrier(CLAIMANTS + 1)
     procs, outs = [], []
     for n in range(CLAIMANTS):
         order = ids if n % 2 == 0 else list(reversed(ids))  # collide from both ends
@@ -50,7 +50,7 @@ def test_exactly_one_winner_per_task(make_settings, vault_path: Path, tmp_path: 
         )
         p.start()
         procs.append(p)
-    start.set()
+    start.wait(120)
     for p in procs:
         p.join(120)
         assert p.exitcode == 0

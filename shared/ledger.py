@@ -81,6 +81,11 @@ class ExecutionLedger:
         finally:
             os.close(lock_fd)
 
+    def mark(self, entry: LedgerEntry, status: str) -> None:
+        """Record a step inside the execution (e.g. ``sending`` before the outside call)."""
+        entry.status = status
+        self._write(entry)
+
     def finish(self, entry: LedgerEntry, outcome: dict[str, Any]) -> None:
         entry.status = "done"
         entry.outcome = outcome

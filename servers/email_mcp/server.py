@@ -1,10 +1,170 @@
-"""Placeholder until the email server lands; see the issue for email-mcp."""
+"""``email-mcp``: read, search, triage and draft mail on any role; send approved replies,
+exactly once, on the local machine only (the tool does not exist on a cloud server)."""
 
 from __future__ import annotations
 
-import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import Annotated, Any
+
+from mcp.server import MCPServer
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from servers.email_mcp.drafter import draft_reply_text
+from servers.email_mcp.models import (
+    DraftResult,
+    MailListResult,
+    MailMessage,
+    SendRequestResult,
+    SendResult,
+    SuggestResult,
+    TriageResult,
+)
+from servers.email_mcp.outbox import send_approved
+from servers.email_mcp.service import EmailService, Query
+from servers.email_mcp.triage import triage
+from shared.audit import register_secret
+from shared.clock import Clock, system_clock
+from shared.errors import InvalidInput
+from shared.handbook import load_handbook
+from shared.ids import ApprovalId, TaskId
+from shared.serving import parse_transport, run, setup_logging, tool
+from shared.settings import CoreSettings, ImapSettings, SmtpSettings, load
+
+__all__ = ["build_server", "main"]
+
+READ = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+)
+WRITE = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
+)
+SEND = ToolAnnotations(
+    read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=True
+)
+
+Folder = Annotated[str, Field(min_length=1, max_length=200, description="IMAP folder")]
+Uid = Annotated[int, Field(ge=1, description="The message's uid, as mail_list returns it")]
+Limit = Annotated[int, Field(ge=1, le=1000)]
+Text = Annotated[str | None, Field(max_length=500)]
+
+INSTRUCTIONS = """The business mailbox. mail_triage turns new mail into vault tasks;
+mail_get reads one; mail_draft_reply saves a threaded reply in Drafts; mail_request_send asks
+a person to approve sending it. Only the local machine sends (mail_send_approved)."""
+
+
+def build_server(
+    core: CoreSettings, imap: ImapSettings, smtp: SmtpSettings | None, clock: Clock = system_clock
+) -> MCPServer[Any]:
+    service = EmailService(core, imap, smtp, clock)
+
+    @asynccontextmanager
+    async def lifespan(server: MCPServer[Any]) -> AsyncIterator[None]:
+        try:
+            yield None
+        finally:
+            await service.close()
+
+    mcp: MCPServer[Any] = MCPServer(
+        "email", version="0.1.0", instructions=INSTRUCTIONS, lifespan=lifespan
+    )
+
+    @tool(mcp, READ)
+    async def mail_list(
+        folder: Folder = "INBOX",
+        unseen_only: bool = False,
+        since: date | None = None,
+        before: date | None = None,
+        limit: Limit = 50,
+        offset: Annotated[int, Field(ge=0)] = 0,
+    ) -> MailListResult:
+        """List messages in a folder, newest first, a page at a time (next_offset pages on).
+        Each has uid, message_id, from, subject and date; read one with mail_get."""
+        return await service.list_mail(folder, Query(unseen_only, since, before), limit, offset)
+
+    @tool(mcp, READ)
+    async def mail_search(
+        folder: Folder = "INBOX",
+        from_address: Text = None,
+        subject: Text = None,
+        text: Text = None,
+        since: date | None = None,
+        before: date | None = None,
+        unseen_only: bool = False,
+        limit: Limit = 50,
+        offset: Annotated[int, Field(ge=0)] = 0,
+    ) -> MailListResult:
+        """Search a folder by sender, subject, text and dates (all given criteria must
+        match), newest first."""
+        if not any((from_address, subject, text, since, before, unseen_only)):
+            raise InvalidInput("give at least one criterion, or use mail_list")
+        query = Query(unseen_only, since, before, from_address, subject, text)
+        return await service.list_mail(folder, query, limit, offset)
+
+    @tool(mcp, READ)
+    async def mail_get(uid: Uid, folder: Folder = "INBOX") -> MailMessage:
+        """Read one message: decoded headers, the text (HTML turned into text when there is
+        no text part), attachments as name, type and size, and the threading ids."""
+        return await service.get(uid, folder)
+
+    @tool(mcp, WRITE)
+    async def mail_draft_reply(
+        uid: Uid,
+        body: Annotated[
+            str,
+            Field(
+                min_length=1,
+                max_length=100_000,
+                description="Your reply's text; greeting included, signature and quote are added",
+            ),
+        ],
+        reply_all: bool = False,
+        folder: Folder = "INBOX",
+    ) -> DraftResult:
+        """Save a threaded reply (Re: subject, In-Reply-To, References, the quoted original,
+        the handbook's signature) in the Drafts folder. Next: mail_request_send."""
+        return await service.draft_reply(uid, body, reply_all, folder)
+
+    @tool(mcp, WRITE)
+    async def mail_request_send(
+        task_id: TaskId, draft_id: Annotated[str, Field(max_length=40)]
+    ) -> SendRequestResult:
+        """Ask a person to approve sending a draft: writes the approval request with the
+        whole message in the vault. Nothing is sent until it is approved."""
+        return await service.request_send(task_id, draft_id)
+
+    @tool(mcp, WRITE)
+    async def mail_triage(batch: Annotated[int, Field(ge=1, le=1000)] = 200) -> TriageResult:
+        """Turn unseen mail into Needs_Action/email/ tasks, once per Message-ID. A backlog
+        is worked in batches: call again while remaining > 0."""
+        return await triage(service, batch)
+
+    @tool(mcp, READ)
+    async def mail_suggest_reply(uid: Uid, folder: Folder = "INBOX") -> SuggestResult:
+        """The built-in drafter's reply text for a message, following Company_Handbook.md,
+        or why it should not be answered automatically (body is then null)."""
+        mail = await service.get(uid, folder)
+        decision = draft_reply_text(mail, load_handbook(service.vault.root))
+        return SuggestResult(body=decision.body, reason=decision.reason)
+
+    async def mail_send_approved(approval_id: ApprovalId) -> SendResult:
+        """Send a reply a person approved, exactly once (local machine only). The message
+        comes from the approval file, with the person's edits; a second call sends nothing."""
+        return await send_approved(service, approval_id)
+
+    if core.role == "local":
+        tool(mcp, SEND)(mail_send_approved)
+    return mcp
 
 
 def main() -> None:
-    print("email-mcp: not built yet", file=sys.stderr)
-    raise SystemExit(2)
+    args = parse_transport("email-mcp")
+    core = load(CoreSettings, "email-mcp")
+    imap = load(ImapSettings, "email-mcp")
+    smtp = load(SmtpSettings, "email-mcp") if core.role == "local" else None
+    for secret in (imap.password, smtp.password if smtp else None):
+        register_secret(secret)
+    setup_logging()
+    run(build_server(core, imap, smtp), args)

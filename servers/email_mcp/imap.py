@@ -1,0 +1,263 @@
+"""The IMAP adapter: one aioimaplib session, reused, serialised, with timeouts everywhere.
+
+Tool calls run concurrently, so every use of the session holds a lock. A command that
+times out or meets a dropped connection closes the session; the next use reconnects with
+backoff. aioimaplib sends arguments unquoted and has no STARTTLS: mailbox names are
+quoted here, and STARTTLS is done here with ``loop.start_tls``. Every library failure
+leaves this module as an :class:`~shared.errors.ImapError` that says what to check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import ssl
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aioimaplib
+from aioimaplib.aioimaplib import Command
+
+from shared.errors import ImapError, InvalidInput
+from shared.settings import ImapSettings
+
+__all__ = ["Fetched", "FolderInfo", "ImapSession", "quote_mailbox", "tls_context"]
+
+log = logging.getLogger("email-mcp.imap")
+
+_META = re.compile(rb"UID (\d+)|FLAGS \(([^)]*)\)|RFC822\.SIZE (\d+)")
+_APPENDUID = re.compile(rb"APPENDUID (\d+) (\d+)")
+_UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
+_EXISTS = re.compile(rb"^(\d+) EXISTS")
+BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+@dataclass
+class FolderInfo:
+    name: str
+    uidvalidity: int
+    exists: int
+
+
+@dataclass
+class Fetched:
+    uid: int
+    flags: list[str]
+    size: int
+    data: bytes
+
+
+def quote_mailbox(name: str) -> str:
+    if not name or len(name) > 200 or any(c in name for c in "\r\n\0"):
+        raise InvalidInput(f"mailbox name {name[:60]!r} is not valid")
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=ca_file)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+class ImapSession:
+    """A lazily opened, self-healing IMAP session for one account."""
+
+    def __init__(self, settings: ImapSettings) -> None:
+        self.settings = settings
+        self.timeout = settings.timeout_s
+        self._imap: aioimaplib.IMAP4 | None = None
+        self._selected: str | None = None
+        self._lock = asyncio.Lock()
+        self._failures = 0
+
+    @property
+    def where(self) -> str:
+        return f"{self.settings.host}:{self.settings.port}"
+
+    # -- connection ------------------------------------------------------------------------
+    async def _open(self) -> aioimaplib.IMAP4:
+        s = self.settings
+        context = tls_context(str(s.ca_file) if s.ca_file else None)
+        try:
+            if s.security == "ssl":
+                imap = aioimaplib.IMAP4_SSL(
+                    s.host, s.port, ssl_context=context, timeout=self.timeout
+                )
+            else:
+                imap = aioimaplib.IMAP4(s.host, s.port, timeout=self.timeout)
+            await imap.wait_hello_from_server()
+            if s.security == "starttls":
+                await self._starttls(imap, context)
+            response = await imap.login(s.user, s.password.get_secret_value())
+        except ssl.SSLError as error:
+            raise ImapError(
+                f"TLS with the IMAP server {self.where} failed ({error.reason}); "
+                "check AIE_IMAP_SECURITY and AIE_IMAP_CA_FILE"
+            ) from None
+        except (OSError, TimeoutError, aioimaplib.AioImapException) as e:
+            raise ImapError(
+                f"cannot reach the IMAP server {self.where} "
+                f"({type(e).__name__}: {e or 'timed out'}); check that it is up "
+                "and AIE_IMAP_HOST/AIE_IMAP_PORT, then retry"
+            ) from None
+        if response.result != "OK":
+            raise ImapError(
+                f"the IMAP server {self.where} refused the login for "
+                f"{s.user!r}; check AIE_IMAP_USER and AIE_IMAP_PASSWORD"
+            )
+        return imap
+
+    async def _starttls(self, imap: aioimaplib.IMAP4, context: ssl.SSLContext) -> None:
+        protocol = imap.protocol
+        if "STARTTLS" not in protocol.capabilities:
+            raise ImapError(
+                f"the IMAP server {self.where} does not offer STARTTLS; use AIE_IMAP_SECURITY=ssl"
+            )
+        command = Command("STARTTLS", protocol.new_tag(), loop=protocol.loop)
+        response = await asyncio.wait_for(protocol.execute(command), self.timeout)
+        if response.result != "OK":
+            raise ImapError(f"STARTTLS refused by {self.where}")
+        loop = asyncio.get_running_loop()
+        transport = await asyncio.wait_for(
+            loop.start_tls(
+                protocol.transport, protocol, context, server_hostname=self.settings.host
+            ),
+            self.timeout,
+        )
+        protocol.transport = transport
+        await asyncio.wait_for(protocol.capability(), self.timeout)
+
+    async def _drop(self) -> None:
+        imap, self._imap, self._selected = self._imap, None, None
+        if imap is not None:
+            with contextlib.suppress(Exception):
+                imap.protocol.transport.close()
+
+    @contextlib.asynccontextmanager
+    async def use(self) -> AsyncIterator[aioimaplib.IMAP4]:
+        """The session, connected, for one sequence of commands under the lock."""
+        async with self._lock:
+            if self._imap is None:
+                if self._failures:
+                    await asyncio.sleep(BACKOFF_S[min(self._failures, len(BACKOFF_S)) - 1])
+                try:
+                    self._imap = await self._open()
+                except ImapError:
+                    self._failures += 1
+                    raise
+                self._failures = 0
+            try:
+                yield self._imap
+            except (OSError, TimeoutError, aioimaplib.AioImapException) as error:
+                await self._drop()
+                raise ImapError(
+                    f"the IMAP server {self.where} stopped answering "
+                    f"({type(error).__name__}); retry in a moment"
+                ) from None
+            except ImapError:
+                await self._drop()
+                raise
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._imap is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._imap.logout(), 2)
+            await self._drop()
+
+    # -- commands (call inside ``use``) -----------------------------------------------------
+    async def select(self, imap: aioimaplib.IMAP4, folder: str) -> FolderInfo:
+        response = await imap.select(quote_mailbox(folder))
+        if response.result != "OK":
+            self._selected = None
+            raise ImapError(
+                f"no folder {folder!r} on the IMAP server; "
+                "mail_list with folder='INBOX' works on every server"
+            )
+        self._selected = folder
+        uidvalidity, exists = 0, 0
+        for line in response.lines:
+            if m := _UIDVALIDITY.search(line):
+                uidvalidity = int(m.group(1))
+            if m := _EXISTS.match(line):
+                exists = int(m.group(1))
+        return FolderInfo(folder, uidvalidity, exists)
+
+    async def search(self, imap: aioimaplib.IMAP4, *criteria: str) -> list[int]:
+        response = await imap.uid_search(*criteria)
+        if response.result != "OK":
+            raise ImapError(f"the IMAP server refused the search {' '.join(criteria)!r}")
+        return [int(u) for u in response.lines[0].split()] if response.lines else []
+
+    async def fetch(self, imap: aioimaplib.IMAP4, uids: list[int], part: str) -> list[Fetched]:
+        """``part`` is e.g. ``BODY.PEEK[]`` or ``BODY.PEEK[HEADER]``."""
+        if not uids:
+            return []
+        response = await asyncio.wait_for(
+            imap.protocol.fetch(_uid_set(uids), f"(UID FLAGS RFC822.SIZE {part})", by_uid=True),
+            self.timeout * 3,
+        )
+        if response.result != "OK":
+            raise ImapError("the IMAP server refused to fetch messages")
+        return _parse_fetch(response.lines)
+
+    async def append(
+        self, imap: aioimaplib.IMAP4, folder: str, raw: bytes, flags: str
+    ) -> int | None:
+        response = await imap.append(raw, mailbox=quote_mailbox(folder), flags=flags)
+        if response.result != "OK":
+            raise ImapError(f"the IMAP server refused to store the message in {folder!r}")
+        for line in response.lines:
+            if m := _APPENDUID.search(line):
+                return int(m.group(2))
+        return None
+
+    async def store(self, imap: aioimaplib.IMAP4, uids: list[int], op: str, flags: str) -> None:
+        response = await imap.uid("store", _uid_set(uids), op, f"({flags})")
+        if response.result != "OK":
+            raise ImapError(f"the IMAP server refused to set flags {flags}")
+
+
+def _uid_set(uids: list[int]) -> str:
+    return ",".join(str(u) for u in uids)
+
+
+def _parse_fetch(lines: list[bytes | bytearray]) -> list[Fetched]:
+    """Walk a FETCH response in order: a meta line, its literal, a closing line."""
+    found: list[Fetched] = []
+    pending: dict[str, object] | None = None
+    for line in lines:
+        if isinstance(line, bytearray):
+            if pending is not None:
+                pending["data"] = bytes(line)
+            continue
+        if b" FETCH (" in line:
+            if pending is not None and "uid" in pending:
+                found.append(_fetched(pending))
+            pending = {}
+        if pending is None:
+            continue
+        for m in _META.finditer(line):
+            if m.group(1):
+                pending["uid"] = int(m.group(1))
+            elif m.group(2) is not None:
+                pending["flags"] = m.group(2).decode("ascii", "replace").split()
+            elif m.group(3):
+                pending["size"] = int(m.group(3))
+    if pending is not None and "uid" in pending:
+        found.append(_fetched(pending))
+    return found
+
+
+def _fetched(raw: dict[str, object]) -> Fetched:
+    flags = raw.get("flags", [])
+    size = raw.get("size", 0)
+    data = raw.get("data", b"")
+    return Fetched(
+        uid=int(str(raw["uid"])),
+        flags=list(flags) if isinstance(flags, list) else [],
+        size=int(size) if isinstance(size, int) else 0,
+        data=data if isinstance(data, bytes) else b"",
+    )

@@ -1,0 +1,246 @@
+"""The email service: reading, drafting and asking to send, on top of the IMAP adapter.
+
+Sending lives in :mod:`servers.email_mcp.outbox`, triage in :mod:`servers.email_mcp.triage`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from servers.email_mcp import compose
+from servers.email_mcp.imap import Fetched, ImapSession
+from servers.email_mcp.models import (
+    DraftResult,
+    MailListResult,
+    MailMessage,
+    MailSummary,
+    SendRequestResult,
+)
+from servers.email_mcp.parse import parse_message
+from shared.clock import Clock, system_clock
+from shared.errors import ImapError, InvalidInput, NotFound
+from shared.handbook import load_handbook
+from shared.settings import CoreSettings, ImapSettings, SmtpSettings
+from shared.vault import Vault
+
+__all__ = ["EmailService", "Query"]
+
+MAX_FETCH_BYTES = 20 * 1024 * 1024
+
+
+def _quoted(value: str) -> str:
+    if any(c in value for c in "\r\n\0"):
+        raise InvalidInput("search text must be one line")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _imap_date(day: date) -> str:
+    return day.strftime("%d-%b-%Y")
+
+
+class Query:
+    """Search criteria for IMAP UID SEARCH, built from checked values only."""
+
+    def __init__(
+        self,
+        unseen_only: bool = False,
+        since: date | None = None,
+        before: date | None = None,
+        from_: str | None = None,
+        subject: str | None = None,
+        text: str | None = None,
+    ) -> None:
+        parts: list[str] = []
+        if unseen_only:
+            parts.append("UNSEEN")
+        if since:
+            parts += ["SINCE", _imap_date(since)]
+        if before:
+            parts += ["BEFORE", _imap_date(before)]
+        for key, value in (("FROM", from_), ("SUBJECT", subject), ("TEXT", text)):
+            if value:
+                parts += [key, _quoted(value)]
+        self.criteria = parts or ["ALL"]
+
+
+class EmailService:
+    def __init__(
+        self,
+        core: CoreSettings,
+        imap: ImapSettings,
+        smtp: SmtpSettings | None,
+        clock: Clock = system_clock,
+    ) -> None:
+        self.vault = Vault(core, clock)
+        self.imap_settings = imap
+        self.smtp = smtp
+        self.session = ImapSession(imap)
+        self.address = smtp.from_address if smtp and smtp.from_address else imap.user
+
+    async def close(self) -> None:
+        await self.session.close()
+
+    # -- reading --------------------------------------------------------------------------------
+    async def list_mail(self, folder: str, query: Query, limit: int, offset: int) -> MailListResult:
+        async with self.session.use() as imap:
+            info = await self.session.select(imap, folder)
+            uids = sorted(await self.session.search(imap, *query.criteria), reverse=True)
+            page = uids[offset : offset + limit]
+            fetched = await self.session.fetch(imap, page, "BODY.PEEK[HEADER]")
+        by_uid = {f.uid: f for f in fetched}
+        messages = [self._summary(by_uid[u], folder) for u in page if u in by_uid]
+        following = offset + limit
+        return MailListResult(
+            folder=folder,
+            uidvalidity=info.uidvalidity,
+            total=len(uids),
+            messages=messages,
+            next_offset=following if following < len(uids) else None,
+        )
+
+    @staticmethod
+    def _summary(item: Fetched, folder: str) -> MailSummary:
+        parsed = parse_message(item.data, item.uid, folder, item.flags, item.size)
+        summary = MailSummary.model_validate(parsed.model_dump(by_alias=True))
+        content_type = next(
+            (
+                line
+                for line in item.data.decode("latin-1").splitlines()
+                if line.lower().startswith("content-type:")
+            ),
+            "",
+        )
+        summary.has_attachments = "multipart/mixed" in content_type.lower()
+        return summary
+
+    async def get(self, uid: int, folder: str = "INBOX") -> MailMessage:
+        async with self.session.use() as imap:
+            await self.session.select(imap, folder)
+            sized = await self.session.fetch(imap, [uid], "RFC822.SIZE")
+            if not sized:
+                raise NotFound(
+                    f"no message with uid {uid} in {folder!r}; call mail_list for current uids"
+                )
+            too_big = sized[0].size > MAX_FETCH_BYTES
+            part = "BODY.PEEK[HEADER]" if too_big else "BODY.PEEK[]"
+            (item,) = await self.session.fetch(imap, [uid], part)
+        message = parse_message(item.data, uid, folder, item.flags, sized[0].size)
+        if too_big:
+            message.defects.append(f"larger than {MAX_FETCH_BYTES // 2**20} MB: body not fetched")
+        return message
+
+    async def find_by_message_id(self, folder: str, message_id: str) -> list[int]:
+        async with self.session.use() as imap:
+            await self.session.select(imap, folder)
+            return await self.session.search(imap, "HEADER", "Message-ID", _quoted(message_id))
+
+    # -- drafting -----------------------------------------------------------------------------
+    async def draft_reply(
+        self, uid: int, body: str, reply_all: bool = False, folder: str = "INBOX"
+    ) -> DraftResult:
+        """Save a threaded reply with the handbook's signature and the quoted original."""
+        original = await self.get(uid, folder)
+        handbook = load_handbook(self.vault.root)
+        headers = compose.reply_headers(original, self.address, reply_all)
+        text = f"{body.rstrip()}\n\n{handbook.signature.rstrip()}\n\n{compose.quote(original)}\n"
+        params: dict[str, Any] = {
+            "from": self.address,
+            **headers,
+            "body": text,
+            "message_id": compose.new_message_id(self.address),
+        }
+        message = compose.build_message(params)
+        drafts = self.imap_settings.drafts_folder
+        async with self.session.use() as imap:
+            info = await self.session.select(imap, drafts)
+            draft_uid = await self.session.append(imap, drafts, message.as_bytes(), "\\Draft")
+        if draft_uid is None:
+            raise ImapError("the IMAP server did not report the draft's uid (no UIDPLUS)")
+        self.vault.audit.record(
+            "mail_draft_reply",
+            params["message_id"],
+            params={
+                "in_reply_to": original.message_id,
+                "to": headers["to"],
+                "folder": drafts,
+                "uid": draft_uid,
+            },
+        )
+        return DraftResult(
+            draft_id=f"{info.uidvalidity}-{draft_uid}",
+            message_id=params["message_id"],
+            folder=drafts,
+            to=headers["to"],
+            cc=headers["cc"],
+            subject=headers["subject"],
+            in_reply_to=headers["in_reply_to"],
+            references=headers["references"],
+        )
+
+    async def load_draft(self, draft_id: str) -> MailMessage:
+        try:
+            validity, uid = (int(part) for part in draft_id.split("-", 1))
+        except ValueError:
+            raise InvalidInput(
+                f"draft_id {draft_id[:40]!r} is not valid; use the draft_id "
+                "mail_draft_reply returned"
+            ) from None
+        drafts = self.imap_settings.drafts_folder
+        async with self.session.use() as imap:
+            info = await self.session.select(imap, drafts)
+            fetched = await self.session.fetch(imap, [uid], "BODY.PEEK[]")
+        if info.uidvalidity != validity or not fetched:
+            raise NotFound(
+                f"draft {draft_id} is no longer in {drafts!r}; draft the reply "
+                "again with mail_draft_reply"
+            )
+        return parse_message(fetched[0].data, uid, drafts, fetched[0].flags)
+
+    async def request_send(self, task_id: str, draft_id: str) -> SendRequestResult:
+        """Ask a person to approve sending this draft, showing the whole message."""
+        draft = await self.load_draft(draft_id)
+        params: dict[str, Any] = {
+            "from": draft.from_,
+            "to": draft.to,
+            "cc": draft.cc,
+            "subject": draft.subject,
+            "body": draft.text + "\n",
+            "in_reply_to": draft.in_reply_to,
+            "references": draft.references,
+            "message_id": draft.message_id,
+            "draft_id": draft_id,
+        }
+        compose.build_message(params)  # the exact message must be sendable before asking
+        readable = render_message(params)
+        approval, created = self.vault.request_approval(
+            task_id,
+            "send_email",
+            params,
+            f"Send “{draft.subject}” to {', '.join(draft.to)}",
+            editable=("body",),
+            readable=readable,
+        )
+        return SendRequestResult(approval_id=approval.id, path=approval.path, created=created)
+
+    def state_path(self) -> Path:
+        return self.vault.settings.state_path
+
+
+def render_message(params: dict[str, Any]) -> str:
+    lines = [
+        "## The message",
+        "",
+        f"- **From:** {params['from']}",
+        f"- **To:** {', '.join(params['to'])}",
+    ]
+    if params.get("cc"):
+        lines.append(f"- **Cc:** {', '.join(params['cc'])}")
+    lines += [
+        f"- **Subject:** {params['subject']}",
+        f"- **In reply to:** `{params.get('in_reply_to') or '-'}`",
+        f"- **Message-ID:** `{params['message_id']}`",
+        "",
+    ]
+    return "\n".join(lines)

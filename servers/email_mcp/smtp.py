@@ -1,0 +1,48 @@
+"""The SMTP adapter: one send over aiosmtplib, TLS verified, timeouts, clear errors."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import aiosmtplib
+
+from servers.email_mcp.imap import tls_context
+from shared.errors import SmtpError
+from shared.settings import SmtpSettings
+
+__all__ = ["send"]
+
+
+async def send(settings: SmtpSettings, message: EmailMessage, recipients: list[str]) -> str:
+    """Send and return the server's reply; raise SmtpError when it was not accepted."""
+    context = tls_context(str(settings.ca_file) if settings.ca_file else None)
+    where = f"{settings.host}:{settings.port}"
+    try:
+        _, reply = await aiosmtplib.send(
+            message,
+            recipients=recipients,
+            hostname=settings.host,
+            port=settings.port,
+            username=settings.user,
+            password=settings.password.get_secret_value(),
+            use_tls=settings.security == "ssl",
+            start_tls=True if settings.security == "starttls" else False,
+            tls_context=context,
+            timeout=settings.timeout_s,
+        )
+    except aiosmtplib.SMTPRecipientsRefused as error:
+        refused = ", ".join(r.recipient for r in error.recipients)
+        raise SmtpError(
+            f"the SMTP server {where} refused the recipients {refused}; nothing was sent"
+        ) from None
+    except aiosmtplib.SMTPAuthenticationError:
+        raise SmtpError(
+            f"the SMTP server {where} refused the login; check AIE_SMTP_USER "
+            "and AIE_SMTP_PASSWORD; nothing was sent"
+        ) from None
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+        raise SmtpError(
+            f"sending through {where} failed ({type(error).__name__}: {error}); "
+            "nothing was accepted, retry later"
+        ) from None
+    return reply

@@ -1,0 +1,192 @@
+"""US1 on a real Dovecot and SMTP: mail arrives, is triaged into a task, drafted as a
+threaded reply, approved by a person moving a file, sent exactly once by the local
+machine, filed in Sent; the task ends in Done/ and the audit log holds every step."""
+
+from __future__ import annotations
+
+import email
+import shutil
+from pathlib import Path
+
+import pytest
+from mcp import Client
+
+from servers.vault_mcp.server import build_server as build_vault
+from tests.email.conftest import incoming
+from tests.support.mail_servers import MailServers, wait_for
+from tests.vault.helpers import error_text, ok, snapshot
+
+pytestmark = pytest.mark.anyio
+
+
+async def _draft_and_request(
+    cloud_mail: Client, cloud_vault: Client, mail: MailServers
+) -> dict[str, object]:
+    mail.deliver("ops@example.test", incoming())
+    triaged = await ok(cloud_mail, "mail_triage")
+    assert len(triaged["created"]) == 1
+    task_id = triaged["created"][0]
+    claim = await ok(cloud_vault, "task_claim", task_id=task_id)
+    assert claim["claimed"]
+    task = (await ok(cloud_vault, "task_get", task_id=task_id))["task"]
+    got = await ok(cloud_mail, "mail_get", uid=task["meta"]["uid"])
+    assert got["message_id"] == "<q1@client.example.test>"
+    suggestion = await ok(cloud_mail, "mail_suggest_reply", uid=got["uid"])
+    assert suggestion["body"].startswith("Hello Alice,")
+    draft = await ok(cloud_mail, "mail_draft_reply", uid=got["uid"], body=suggestion["body"])
+    request = await ok(cloud_mail, "mail_request_send", task_id=task_id, draft_id=draft["draft_id"])
+    return {"task_id": task_id, "draft": draft, "request": request}
+
+
+async def test_us1_end_to_end(
+    mail: MailServers, email_servers, make_settings, vault_path, clock
+) -> None:
+    async with (
+        Client(email_servers("cloud")) as cloud_mail,
+        Client(build_vault(make_settings("cloud"), clock)) as cloud_vault,
+        Client(email_servers("local")) as local_mail,
+    ):
+        flow = await _draft_and_request(cloud_mail, cloud_vault, mail)
+        draft, request = flow["draft"], flow["request"]
+        assert draft["subject"] == "Re: Invoice question"  # type: ignore[index]
+        assert draft["in_reply_to"] == "<q1@client.example.test>"  # type: ignore[index]
+        (raw_draft,) = mail.messages("ops@example.test", "Drafts")
+        parsed = email.message_from_bytes(raw_draft)
+        assert parsed["In-Reply-To"] == "<q1@client.example.test>"
+        assert parsed["References"] == "<q1@client.example.test>"
+        assert "> Could you resend the invoice" in parsed.get_payload()
+        assert "Sam Owner" in parsed.get_payload()  # the handbook's signature
+
+        pending = vault_path / request["path"]  # type: ignore[index]
+        text = pending.read_text()
+        assert "client@example.test" in text and "Re: Invoice question" in text
+
+        # The person approves in Obsidian: the file moves to Approved/.
+        shutil.move(pending, vault_path / "Approved" / pending.name)
+        sent = await ok(local_mail, "mail_send_approved", approval_id=request["approval_id"])  # type: ignore[index]
+        assert sent["sent"] and sent["filed_in_sent"] and sent["to"] == ["client@example.test"]
+
+        (reply,) = wait_for(lambda: mail.messages("client@example.test"))
+        reply_msg = email.message_from_bytes(reply)
+        assert reply_msg["In-Reply-To"] == "<q1@client.example.test>"
+        assert reply_msg["Message-ID"] == draft["message_id"]  # type: ignore[index]
+        assert len(mail.messages("ops@example.test", "Sent")) == 1
+        assert mail.messages("ops@example.test", "Drafts") == []
+
+        again = await error_text(
+            local_mail, "mail_send_approved", approval_id=request["approval_id"]
+        )  # type: ignore[index]
+        assert "already executed" in again
+        assert len(mail.deliveries) == 1
+
+        task_id = flow["task_id"]
+        assert (vault_path / "Done" / f"{task_id}.md").is_file()
+        assert (vault_path / "Done" / pending.name).is_file()
+        events = await ok(cloud_vault, "audit_query", limit=100)
+        actions = [e["action"] for e in events["events"]]
+        for step in (
+            "mail_triage",
+            "task_create",
+            "task_claim",
+            "mail_draft_reply",
+            "approval_request",
+            "send_email_start",
+            "send_email",
+            "send_email_filed",
+            "task_complete",
+        ):
+            assert step in actions, step
+
+
+async def test_person_edits_the_body_before_approving(
+    mail, email_servers, make_settings, vault_path, clock
+) -> None:
+    async with (
+        Client(email_servers("cloud")) as cloud_mail,
+        Client(build_vault(make_settings("cloud"), clock)) as cloud_vault,
+        Client(email_servers("local")) as local_mail,
+    ):
+        flow = await _draft_and_request(cloud_mail, cloud_vault, mail)
+        pending = vault_path / flow["request"]["path"]  # type: ignore[index]
+        text = pending.read_text()
+        start = text.index("<!-- aie:edit body -->\n") + len("<!-- aie:edit body -->\n")
+        end = text.index("<!-- aie:end body -->")
+        edited = text[:start] + "Hello Alice,\n\nAttached again, sorry!\n\nSam\n" + text[end:]
+        (vault_path / "Approved" / pending.name).write_text(edited)
+        pending.unlink()
+        sent = await ok(
+            local_mail, "mail_send_approved", approval_id=flow["request"]["approval_id"]
+        )  # type: ignore[index]
+        assert sent["edited"] == ["body"]
+        (reply,) = wait_for(lambda: mail.messages("client@example.test"))
+        assert b"Attached again, sorry!" in reply
+        events = (await ok(cloud_vault, "audit_query", action="send_email"))["events"]
+        assert "edited body" in events[-1]["detail"]
+
+
+async def test_tampered_or_expired_approval_sends_nothing(
+    mail, email_servers, make_settings, vault_path, clock
+) -> None:
+    async with (
+        Client(email_servers("cloud")) as cloud_mail,
+        Client(build_vault(make_settings("cloud"), clock)) as cloud_vault,
+        Client(email_servers("local")) as local_mail,
+    ):
+        flow = await _draft_and_request(cloud_mail, cloud_vault, mail)
+        approval_id = flow["request"]["approval_id"]  # type: ignore[index]
+        pending = vault_path / flow["request"]["path"]  # type: ignore[index]
+        approved = vault_path / "Approved" / pending.name
+        shutil.move(pending, approved)
+        original = approved.read_text()
+        approved.write_text(original.replace("- client@example.test", "- evil@example.test", 1))
+        before = snapshot(vault_path)
+        text = await error_text(local_mail, "mail_send_approved", approval_id=approval_id)
+        assert "altered after it was requested" in text
+        assert snapshot(vault_path) == before and mail.deliveries == []
+
+        approved.write_text(original)
+        clock.advance(hours=73)
+        text = await error_text(local_mail, "mail_send_approved", approval_id=approval_id)
+        assert "expired" in text
+        assert mail.deliveries == []
+        refusals = (await ok(cloud_vault, "audit_query", action="send_email_refused"))["events"]
+        assert len(refusals) == 2
+
+
+async def test_pending_approval_is_not_sent(
+    mail, email_servers, make_settings, vault_path, clock
+) -> None:
+    async with (
+        Client(email_servers("cloud")) as cloud_mail,
+        Client(build_vault(make_settings("cloud"), clock)) as cloud_vault,
+        Client(email_servers("local")) as local_mail,
+    ):
+        flow = await _draft_and_request(cloud_mail, cloud_vault, mail)
+        text = await error_text(
+            local_mail, "mail_send_approved", approval_id=flow["request"]["approval_id"]
+        )  # type: ignore[index]
+        assert "Pending_Approval" in text
+        assert mail.deliveries == []
+
+
+async def test_cloud_has_no_send_tool_and_the_service_refuses(
+    mail, email_servers, make_settings
+) -> None:
+    from servers.email_mcp.outbox import send_approved
+    from servers.email_mcp.service import EmailService
+    from shared.errors import RoleForbidden
+    from tests.email.conftest import imap_settings, smtp_settings
+
+    async with Client(email_servers("cloud")) as cloud, Client(email_servers("local")) as local:
+        cloud_tools = {t.name for t in (await cloud.list_tools()).tools}
+        local_tools = {t.name for t in (await local.list_tools()).tools}
+    assert "mail_send_approved" not in cloud_tools
+    assert local_tools - cloud_tools == {"mail_send_approved"}
+    service = EmailService(make_settings("cloud"), imap_settings(mail), smtp_settings(mail))
+    with pytest.raises(RoleForbidden):
+        await send_approved(service, "appr-0123456789abcdef")
+    assert mail.deliveries == []
+
+
+def test_fixture_paths_exist(mail: MailServers) -> None:
+    assert Path(mail.ca_file).is_file()

@@ -76,7 +76,7 @@ def reply_headers(original: MailMessage, me: str, reply_all: bool) -> dict[str, 
             for a in everyone
             if a.lower() != me.lower() and a.lower() not in {t.lower() for t in to}
         ]
-    subject = original.subject
+    subject = " ".join(original.subject.split())  # outside text: line breaks become spaces
     subject = subject if _RE.match(subject) else f"Re: {subject}".strip()
     references = [r for r in original.references if r != original.message_id]
     references.append(original.message_id)

@@ -56,3 +56,15 @@ def demo(
     from orchestrator.demo import run_demo
 
     raise typer.Exit(run_demo(console, workdir))
+
+
+@app.command()
+def watch(
+    cycle: Annotated[
+        float, typer.Option(help="Seconds per IDLE cycle (polls at least this often)")
+    ] = 25.0,
+) -> None:
+    """Watch the inbox (IMAP IDLE) and turn new mail into vault tasks, until SIGTERM."""
+    from orchestrator.watch import run_watch
+
+    raise typer.Exit(run_watch(cycle))

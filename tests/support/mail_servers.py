@@ -319,6 +319,16 @@ class MailServers:
         if code.returncode != 0:
             raise RuntimeError(f"dovecot-lda failed: {code.stderr.decode()}")
 
+    def deliver_to_maildir(self, to: str, message: bytes) -> None:
+        """Drop a message into ``Maildir/new`` as an MTA would, even while Dovecot is down."""
+        new = self.maildir(to) / "new"
+        new.mkdir(parents=True, exist_ok=True)
+        path = new / f"{time.time_ns()}.P{os.getpid()}.aie-test"
+        path.write_bytes(message)
+        if os.geteuid() == 0:
+            entry = pwd.getpwnam("dovecot")
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+
     async def deliver_async(self, to: str, message: bytes, mail_from: str) -> int:
         proc = await asyncio.create_subprocess_exec(
             LDA,

@@ -1,0 +1,141 @@
+"""The inbox watcher: IMAP IDLE on its own connection, triage as mail arrives.
+
+Each cycle first catches up (triage until no unseen mail is left, so nothing that arrived
+while disconnected is missed), then waits in IDLE for the server's EXISTS push or for the
+cycle to time out (then it polls anyway: servers drop quiet IDLE sessions, and a server
+without IDLE is simply polled). A dropped connection is reopened with backoff. Every cycle
+writes a heartbeat into the vault.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+import aioimaplib
+
+from servers.email_mcp.imap import ImapSession
+from servers.email_mcp.service import EmailService
+from servers.email_mcp.triage import triage
+from shared.errors import AIEError
+
+__all__ = ["InboxWatcher"]
+
+log = logging.getLogger("email-mcp.watcher")
+BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+@dataclass
+class WatchStats:
+    cycles: int = 0
+    pushes: int = 0
+    tasks_created: int = 0
+    reconnects: int = 0
+
+
+class InboxWatcher:
+    def __init__(
+        self,
+        service: EmailService,
+        cycle_s: float = 25.0,
+        folder: str = "INBOX",
+        heartbeat_name: str | None = None,
+    ) -> None:
+        self.service = service
+        self.idle = ImapSession(service.imap_settings)  # IDLE blocks a session: its own one
+        self.cycle_s = cycle_s
+        self.folder = folder
+        self.name = heartbeat_name or f"{service.vault.agent}-watcher"
+        self.stats = WatchStats()
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> WatchStats:
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                if not await self._until_stopped(self._cycle()):
+                    break
+                failures = 0
+            except (AIEError, OSError, TimeoutError, aioimaplib.AioImapException) as error:
+                failures += 1
+                self.stats.reconnects += 1
+                delay = BACKOFF_S[min(failures, len(BACKOFF_S)) - 1]
+                log.warning("watcher: %s; retrying in %.1f s", error, delay)
+                self._beat("reconnecting", str(error)[:150])
+                await self._sleep(delay)
+        await self.idle.close()
+        await self.service.close()
+        return self.stats
+
+    async def _cycle(self) -> None:
+        await self.catch_up()
+        await self.wait_for_mail()
+
+    async def _until_stopped(self, work: Coroutine[Any, Any, None]) -> bool:
+        """Run ``work`` unless stop comes first (then cancel it); False when stopped."""
+        task = asyncio.ensure_future(work)
+        stopper = asyncio.ensure_future(self._stop.wait())
+        done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        if task not in done:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+            return False
+        task.result()
+        return True
+
+    async def catch_up(self) -> None:
+        while True:
+            result = await triage(self.service, folder=self.folder)
+            self.stats.tasks_created += len(result.created)
+            if result.created:
+                log.info("watcher: %d new task(s): %s", len(result.created), result.created)
+            if result.remaining == 0:
+                return
+
+    async def wait_for_mail(self) -> None:
+        """One IDLE cycle: back when mail arrives, or after ``cycle_s`` at most."""
+        self.stats.cycles += 1
+        self._beat("watching", f"IDLE on {self.folder}")
+        async with self.idle.use() as imap:
+            await self.idle.select(imap, self.folder)
+            if not imap.has_capability("IDLE"):
+                await self._sleep(self.cycle_s)  # the polling fallback
+                return
+            idle = await imap.idle_start(timeout=self.cycle_s + 30)
+            try:
+                pushes = await self._wait_push(imap)
+            finally:
+                if imap.has_pending_idle():
+                    imap.idle_done()
+                await asyncio.wait_for(idle, self.idle.timeout)
+        if any(b"BYE" in line for line in pushes):
+            raise AIEError("the IMAP server closed the IDLE session")
+
+    async def _wait_push(self, imap: aioimaplib.IMAP4) -> list[bytes]:
+        try:
+            lines = await imap.wait_server_push(timeout=self.cycle_s)
+        except (TimeoutError, asyncio.TimeoutError):  # noqa: UP041 - aioimaplib raises either
+            return []
+        found = [bytes(line) for line in lines if isinstance(line, bytes | bytearray)]
+        if any(b"EXISTS" in line for line in found):
+            self.stats.pushes += 1
+        return found
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stop.wait(), seconds)
+        except TimeoutError:
+            pass
+
+    def _beat(self, status: str, note: str) -> None:
+        vault = self.service.vault
+        vault.signals.beat(self.name, vault.role, status, note)

@@ -1,0 +1,76 @@
+"""The inbox watcher on a real Dovecot: mail becomes a task within the IDLE window, and a
+restart of the IMAP server mid-watch loses no mail."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from servers.email_mcp.service import EmailService
+from servers.email_mcp.watcher import InboxWatcher
+from tests.email.conftest import imap_settings, incoming
+from tests.support.mail_servers import MailServers
+
+pytestmark = pytest.mark.anyio
+
+
+async def _until(predicate, timeout: float) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return time.monotonic() - start
+        await asyncio.sleep(0.02)
+    raise TimeoutError(f"not within {timeout} s")
+
+
+def _tasks(vault_path) -> set[str]:
+    return {p.stem for p in (vault_path / "Needs_Action" / "email").glob("email-*.md")}
+
+
+async def test_mail_becomes_a_task_within_the_idle_window(
+    mail: MailServers, make_settings, vault_path
+) -> None:
+    watcher = InboxWatcher(
+        EmailService(make_settings("cloud"), imap_settings(mail), None), cycle_s=5
+    )
+    running = asyncio.ensure_future(watcher.run())
+    try:
+        await _until(lambda: watcher.stats.cycles >= 1, 10)
+        await asyncio.sleep(0.2)  # in IDLE now
+        latencies = []
+        for n in range(3):
+            mail.deliver(
+                "ops@example.test", incoming(message_id=f"<idle{n}@x>", subject=f"IDLE {n}")
+            )
+            latencies.append(await _until(lambda n=n: len(_tasks(vault_path)) == n + 1, 5))
+        assert max(latencies) < 3.0, latencies  # Dovecot notifies after ~0.5 s
+        assert watcher.stats.pushes >= 3
+        heartbeat = (vault_path / "Signals" / "cloud-agent-watcher.md").read_text()
+        assert "watching" in heartbeat
+    finally:
+        watcher.stop()
+        await asyncio.wait_for(running, 15)
+
+
+async def test_imap_restart_mid_watch_misses_no_mail(
+    mail: MailServers, make_settings, vault_path
+) -> None:
+    watcher = InboxWatcher(
+        EmailService(make_settings("cloud"), imap_settings(mail), None), cycle_s=2
+    )
+    running = asyncio.ensure_future(watcher.run())
+    try:
+        mail.deliver("ops@example.test", incoming(message_id="<before@x>"))
+        await _until(lambda: len(_tasks(vault_path)) == 1, 10)
+        mail.stop_imap()
+        mail.deliver_to_maildir("ops@example.test", incoming(message_id="<during@x>"))
+        await asyncio.sleep(1.5)
+        mail.start_imap()
+        mail.deliver("ops@example.test", incoming(message_id="<after@x>"))
+        await _until(lambda: len(_tasks(vault_path)) == 3, 30)
+        assert watcher.stats.reconnects >= 1
+    finally:
+        watcher.stop()
+        await asyncio.wait_for(running, 15)

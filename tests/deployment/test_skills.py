@@ -57,6 +57,7 @@ def test_skills_name_only_tools_that_exist() -> None:
             "mail_request_send",
             "mail_triage",
             "mail_send_approved",
+            "mail_suggest_reply",
         },
         "odoo": {
             "partner_find",

@@ -20,7 +20,6 @@ from .fields import (
     monetary,
     o2m,
     selection,
-    text,
 )
 
 MOVE_TYPES: Selection = (

@@ -151,6 +151,9 @@ def apply_seed(store: Store, knobs: Knobs, source: dict[str, Any] | str | Path |
         root = env["res.users"]._create_one({"login": "__system__", "name": "OdooBot",
                                              "active": False, "groups_id": [groups[GROUP_USER]]})
         _xmlid(env, "base.user_root", "res.users", root)
+        root_partner = (store.get("res.users", root) or {})["partner_id"]
+        store.update("res.partner", root_partner, {"active": False})  # archived, as in Odoo
+        _xmlid(env, "base.partner_root", "res.partner", root_partner)
         for i, user in enumerate(data["users"]):
             group_ids = [groups[g] for g in ROLES[user.get("role", "accountant")]]
             group_ids += [groups[g] for g in user.get("groups", []) if groups[g] not in group_ids]

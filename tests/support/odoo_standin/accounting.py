@@ -126,20 +126,20 @@ class AccountMove(BaseModel):
     def _draft_name(self, row: Row) -> Any:
         """The name a non-posted move should carry now (Odoo 17 ``_compute_name`` / 18)."""
         name = row.get("name")
-        named = bool(name) and name != "/"
+        named = isinstance(name, str) and name not in ("", "/")
         if row.get("posted_before") and named:
             return name
         prefix, _ = self._prefix(row)
         if self.env.major >= 18:
-            return name if named and name.startswith(prefix) else None
-        if named and name.startswith(prefix):
+            return name if isinstance(name, str) and named and name.startswith(prefix) else None
+        if isinstance(name, str) and named and name.startswith(prefix):
             return name
         return "/" if self._period_numbers(row, prefix) else self._next_name(row)
 
     # -- computed values -----------------------------------------------------------------
     def _display_name(self, row: Row) -> Any:
-        name = row.get("name")
-        named = bool(name) and name != "/"
+        name = row.get("name") or ""
+        named = name not in ("", "/")
         label = DRAFT_LABELS.get(row.get("move_type") or "entry", "") \
             if row.get("state") == "draft" else ""
         if self.env.major >= 18:

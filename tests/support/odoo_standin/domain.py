@@ -120,17 +120,18 @@ def _single(value: Any, op: str, arg: Any) -> bool:
             return _unset(value)
         if isinstance(arg, bool) or isinstance(value, bool):
             return bool(value) == bool(arg)
-        return value == arg
+        return bool(value == arg)
     if op in ("in", "child_of", "parent_of"):
         options = list(arg) if isinstance(arg, list | tuple) else [arg]
         if _unset(value):
             return False in options or None in options
-        return value in options
+        return bool(value in options)
     if op in ("<", "<=", ">", ">="):
         if _unset(value) or arg is None or arg is False:
             return False
         try:
-            return {"<": value < arg, "<=": value <= arg, ">": value > arg, ">=": value >= arg}[op]
+            return bool({"<": value < arg, "<=": value <= arg, ">": value > arg,
+                         ">=": value >= arg}[op])
         except TypeError:
             return False
     if op in ("like", "ilike"):

@@ -113,5 +113,5 @@ class AccountMoveLine(BaseModel):
 
     def _after_unlink(self, rows: list[Row]) -> None:
         for move_id in {r.get("move_id") for r in rows}:
-            if self._move(move_id):
+            if isinstance(move_id, int) and self._move(move_id):
                 moves(self.env)._recompute(move_id)

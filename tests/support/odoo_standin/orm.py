@@ -271,8 +271,11 @@ class BaseModel(WriteMixin):
         def valid(name: str) -> bool:
             return name in self.fields and self.fields[name].type not in X2MANY
 
+        def key(name: str) -> Callable[[Row], tuple[int, Any]]:
+            return lambda row: dom.sort_key(self._sort_value(row, name))
+
         for name, desc in reversed(dom.parse_order(order, self.spec.order, valid)):
-            rows.sort(key=lambda r, n=name: dom.sort_key(self._sort_value(r, n)), reverse=desc)
+            rows.sort(key=key(name), reverse=desc)
         return rows
 
     def _search_rows(

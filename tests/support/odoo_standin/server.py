@@ -70,7 +70,8 @@ class StandinApp:
             return self.knobs.version_info()
         if path == "/web/session/authenticate":
             return self.dispatcher.session_authenticate(params)
-        return self.dispatcher.dispatch(params["service"], params["method"], params.get("args"))
+        return self.dispatcher.dispatch(params["service"], params["method"],
+                                        params.get("args") or [])
 
     @staticmethod
     def json_call_name(path: str, params: dict[str, Any]) -> str:

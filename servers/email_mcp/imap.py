@@ -30,7 +30,9 @@ log = logging.getLogger("email-mcp.imap")
 _META = re.compile(rb"UID (\d+)|FLAGS \(([^)]*)\)|RFC822\.SIZE (\d+)")
 _APPENDUID = re.compile(rb"APPENDUID (\d+) (\d+)")
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
+_UIDNEXT = re.compile(rb"UIDNEXT (\d+)")
 _EXISTS = re.compile(rb"^(\d+) EXISTS")
+_UIDS = re.compile(rb"[\d ]*")
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
@@ -39,6 +41,7 @@ class FolderInfo:
     name: str
     uidvalidity: int
     exists: int
+    uidnext: int = 0
 
 
 @dataclass
@@ -172,24 +175,32 @@ class ImapSession:
         response = await imap.select(quote_mailbox(folder))
         if response.result != "OK":
             self._selected = None
+            said = _said(response.lines)
             raise ImapError(
-                f"no folder {folder!r} on the IMAP server; "
-                "mail_list with folder='INBOX' works on every server"
+                f"the IMAP server cannot open the folder {folder!r} ({said}); check the "
+                "name (mail_list with folder='INBOX' works on every working server)"
             )
         self._selected = folder
-        uidvalidity, exists = 0, 0
+        uidvalidity, exists, uidnext = 0, 0, 0
         for line in response.lines:
             if m := _UIDVALIDITY.search(line):
                 uidvalidity = int(m.group(1))
+            if m := _UIDNEXT.search(line):
+                uidnext = int(m.group(1))
             if m := _EXISTS.match(line):
                 exists = int(m.group(1))
-        return FolderInfo(folder, uidvalidity, exists)
+        return FolderInfo(folder, uidvalidity, exists, uidnext)
 
     async def search(self, imap: aioimaplib.IMAP4, *criteria: str) -> list[int]:
+        """UIDs matching, read from the result line whatever else rides along."""
         response = await imap.uid_search(*criteria)
         if response.result != "OK":
             raise ImapError(f"the IMAP server refused the search {' '.join(criteria)!r}")
-        return [int(u) for u in response.lines[0].split()] if response.lines else []
+        uids: list[int] = []
+        for line in response.lines[:-1]:
+            if _UIDS.fullmatch(line):
+                uids += [int(u) for u in line.split()]
+        return uids
 
     async def fetch(self, imap: aioimaplib.IMAP4, uids: list[int], part: str) -> list[Fetched]:
         """``part`` is e.g. ``BODY.PEEK[]`` or ``BODY.PEEK[HEADER]``."""
@@ -218,6 +229,12 @@ class ImapSession:
         response = await imap.uid("store", _uid_set(uids), op, f"({flags})")
         if response.result != "OK":
             raise ImapError(f"the IMAP server refused to set flags {flags}")
+
+
+def _said(lines: list[bytes | bytearray]) -> str:
+    """The server's completion text, short and printable."""
+    text = bytes(lines[-1]).decode("utf-8", "replace") if lines else ""
+    return "".join(c for c in text if c.isprintable())[:120] or "no reason given"
 
 
 def _uid_set(uids: list[int]) -> str:

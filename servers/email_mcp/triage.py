@@ -14,9 +14,10 @@ from servers.email_mcp.models import MailMessage, TriageResult
 from servers.email_mcp.parse import parse_message
 from servers.email_mcp.service import EmailService
 
-__all__ = ["TRIAGED", "triage"]
+__all__ = ["TRIAGED", "UNTRIAGED", "triage"]
 
 TRIAGED = "$AIETriaged"
+UNTRIAGED = ("UNSEEN", "UNKEYWORD", TRIAGED)
 MAX_FULL_FETCH = 2 * 1024 * 1024
 
 
@@ -41,7 +42,7 @@ async def triage(service: EmailService, batch: int = 200, folder: str = "INBOX")
     session = service.session
     async with session.use() as imap:
         info = await session.select(imap, folder)
-        uids = sorted(await session.search(imap, "UNSEEN", "UNKEYWORD", TRIAGED))
+        uids = sorted(await session.search(imap, *UNTRIAGED))
         work = uids[:batch]
         sizes = {f.uid: f.size for f in await session.fetch(imap, work, "RFC822.SIZE")}
         small = [u for u in work if sizes.get(u, 0) <= MAX_FULL_FETCH]

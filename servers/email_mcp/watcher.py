@@ -20,7 +20,7 @@ import aioimaplib
 
 from servers.email_mcp.imap import ImapSession
 from servers.email_mcp.service import EmailService
-from servers.email_mcp.triage import triage
+from servers.email_mcp.triage import UNTRIAGED, triage
 from shared.errors import AIEError
 
 __all__ = ["InboxWatcher"]
@@ -44,13 +44,18 @@ class InboxWatcher:
         cycle_s: float = 25.0,
         folder: str = "INBOX",
         heartbeat_name: str | None = None,
+        use_idle: bool = True,
+        poll_s: float = 5.0,
     ) -> None:
         self.service = service
         self.idle = ImapSession(service.imap_settings)  # IDLE blocks a session: its own one
         self.cycle_s = cycle_s
+        self.use_idle = use_idle  # False: poll every ``poll_s`` (servers whose IDLE misbehaves)
+        self.poll_s = min(poll_s, cycle_s)
         self.folder = folder
         self.name = heartbeat_name or f"{service.vault.agent}-watcher"
         self.stats = WatchStats()
+        self.idling = False  # in IDLE right now (benchmarks wait for it)
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -102,33 +107,54 @@ class InboxWatcher:
                 return
 
     async def wait_for_mail(self) -> None:
-        """One IDLE cycle: back when mail arrives, or after ``cycle_s`` at most."""
+        """One cycle: back when mail arrives, or after ``cycle_s`` at most.
+
+        Mail that arrived after the catch-up's search and before IDLE began would not be
+        pushed (the server reports changes once, and aioimaplib drops an EXISTS that comes
+        with a SEARCH), so the idle session searches for untriaged mail first, then selects
+        again: a UIDNEXT that moved means mail came meanwhile. From that SELECT on, the
+        server reports every change when IDLE starts or while it runs.
+        """
         self.stats.cycles += 1
-        self._beat("watching", f"IDLE on {self.folder}")
+        self._beat("watching", f"IDLE on {self.folder}" if self.use_idle else "polling")
         async with self.idle.use() as imap:
-            await self.idle.select(imap, self.folder)
-            if not imap.has_capability("IDLE"):
-                await self._sleep(self.cycle_s)  # the polling fallback
+            before = await self.idle.select(imap, self.folder)
+            if await self.idle.search(imap, *UNTRIAGED):
+                return
+            if (await self.idle.select(imap, self.folder)).uidnext != before.uidnext:
+                return
+            if not self.use_idle or not imap.has_capability("IDLE"):
+                await self._sleep(self.poll_s)  # the polling fallback
                 return
             idle = await imap.idle_start(timeout=self.cycle_s + 30)
+            self.idling = True
             try:
-                pushes = await self._wait_push(imap)
+                pushes = await self._wait_exists(imap)
             finally:
+                self.idling = False
                 if imap.has_pending_idle():
                     imap.idle_done()
                 await asyncio.wait_for(idle, self.idle.timeout)
         if any(b"BYE" in line for line in pushes):
             raise AIEError("the IMAP server closed the IDLE session")
 
-    async def _wait_push(self, imap: aioimaplib.IMAP4) -> list[bytes]:
-        try:
-            lines = await imap.wait_server_push(timeout=self.cycle_s)
-        except (TimeoutError, asyncio.TimeoutError):  # noqa: UP041 - aioimaplib raises either
-            return []
-        found = [bytes(line) for line in lines if isinstance(line, bytes | bytearray)]
-        if any(b"EXISTS" in line for line in found):
-            self.stats.pushes += 1
-        return found
+    async def _wait_exists(self, imap: aioimaplib.IMAP4) -> list[bytes]:
+        """Pushes until one says new mail (EXISTS) or the server leaves (BYE); keep-alives
+        and flag changes (our own $AIETriaged marks among them) are skipped."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.cycle_s
+        while (left := deadline - loop.time()) > 0:
+            try:
+                lines = await imap.wait_server_push(timeout=left)
+            except (TimeoutError, asyncio.TimeoutError):  # noqa: UP041 - aioimaplib raises either
+                return []
+            found = [bytes(line) for line in lines if isinstance(line, bytes | bytearray)]
+            if any(line.endswith(b"EXISTS") for line in found):
+                self.stats.pushes += 1
+                return found
+            if any(b"BYE" in line or b"stop_wait_server_push" in line for line in found):
+                return found
+        return []
 
     async def _sleep(self, seconds: float) -> None:
         try:

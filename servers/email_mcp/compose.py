@@ -27,6 +27,7 @@ __all__ = [
 ]
 
 MAX_RECIPIENTS = 50
+MAX_SUBJECT_CHARS = 900
 MAX_BODY_CHARS = 500_000
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 _ADDR = re.compile(
@@ -76,7 +77,8 @@ def reply_headers(original: MailMessage, me: str, reply_all: bool) -> dict[str, 
             for a in everyone
             if a.lower() != me.lower() and a.lower() not in {t.lower() for t in to}
         ]
-    subject = " ".join(original.subject.split())  # outside text: line breaks become spaces
+    # Outside text: line breaks become spaces; an absurd length is cut to fit one header.
+    subject = " ".join(original.subject.split())[:MAX_SUBJECT_CHARS]
     subject = subject if _RE.match(subject) else f"Re: {subject}".strip()
     references = [r for r in original.references if r != original.message_id]
     references.append(original.message_id)

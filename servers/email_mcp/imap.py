@@ -14,8 +14,9 @@ import contextlib
 import logging
 import re
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import aioimaplib
 from aioimaplib.aioimaplib import Command
@@ -26,6 +27,7 @@ from shared.settings import ImapSettings
 __all__ = ["Fetched", "FolderInfo", "ImapSession", "quote_mailbox", "tls_context"]
 
 log = logging.getLogger("email-mcp.imap")
+T = TypeVar("T")
 
 _META = re.compile(rb"UID (\d+)|FLAGS \(([^)]*)\)|RFC822\.SIZE (\d+)")
 _APPENDUID = re.compile(rb"APPENDUID (\d+) (\d+)")
@@ -34,6 +36,7 @@ _UIDNEXT = re.compile(rb"UIDNEXT (\d+)")
 _EXISTS = re.compile(rb"^(\d+) EXISTS")
 _UIDS = re.compile(rb"[\d ]*")
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+FETCH_CHUNK = 100
 
 
 @dataclass
@@ -71,6 +74,7 @@ class ImapSession:
         self.settings = settings
         self.timeout = settings.timeout_s
         self._imap: aioimaplib.IMAP4 | None = None
+        self._lost = asyncio.Event()
         self._selected: str | None = None
         self._lock = asyncio.Lock()
         self._failures = 0
@@ -79,33 +83,65 @@ class ImapSession:
     def where(self) -> str:
         return f"{self.settings.host}:{self.settings.port}"
 
+    async def call(self, awaitable: Awaitable[T], timeout: float | None = None) -> T:
+        """Await an aioimaplib call, bounded: by the connection's loss (at once) and by a
+        deadline. aioimaplib's own timeouts are not enough: a server that dies during the
+        greeting leaves a lock held, and ``wait_for`` then waits forever for the cancelled
+        call. So the call runs as a task that is cancelled, never awaited, when abandoned."""
+        task = asyncio.ensure_future(awaitable)
+        lost = asyncio.ensure_future(self._lost.wait())
+        limit = (timeout or self.timeout) + 1.0  # let aioimaplib's own timeout speak first
+        try:
+            done, _ = await asyncio.wait(
+                {task, lost}, timeout=limit, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            lost.cancel()
+            if not task.done():
+                task.cancel()
+        if task in done:
+            return task.result()
+        if lost in done:
+            raise ConnectionResetError("the connection was lost")
+        raise TimeoutError(f"no answer within {limit:.0f} s")
+
     # -- connection ------------------------------------------------------------------------
     async def _open(self) -> aioimaplib.IMAP4:
         s = self.settings
         context = tls_context(str(s.ca_file) if s.ca_file else None)
+        self._lost = lost = asyncio.Event()
+        imap: aioimaplib.IMAP4 | None = None
         try:
-            if s.security == "ssl":
-                imap = aioimaplib.IMAP4_SSL(
-                    s.host, s.port, ssl_context=context, timeout=self.timeout
-                )
-            else:
-                imap = aioimaplib.IMAP4(s.host, s.port, timeout=self.timeout)
-            await imap.wait_hello_from_server()
+            # IMAP4 with a context is IMAP4_SSL, which cannot take conn_lost_cb.
+            imap = aioimaplib.IMAP4(
+                s.host,
+                s.port,
+                timeout=self.timeout,
+                conn_lost_cb=lambda _e: lost.set(),
+                ssl_context=context if s.security == "ssl" else None,
+            )
+            await self.call(imap.wait_hello_from_server())
             if s.security == "starttls":
                 await self._starttls(imap, context)
-            response = await imap.login(s.user, s.password.get_secret_value())
+            response = await self.call(imap.login(s.user, s.password.get_secret_value()))
         except ssl.SSLError as error:
+            _close(imap)
             raise ImapError(
                 f"TLS with the IMAP server {self.where} failed ({error.reason}); "
                 "check AIE_IMAP_SECURITY and AIE_IMAP_CA_FILE"
             ) from None
         except (OSError, TimeoutError, aioimaplib.AioImapException) as e:
+            _close(imap)
             raise ImapError(
                 f"cannot reach the IMAP server {self.where} "
                 f"({type(e).__name__}: {e or 'timed out'}); check that it is up "
                 "and AIE_IMAP_HOST/AIE_IMAP_PORT, then retry"
             ) from None
+        except ImapError:
+            _close(imap)
+            raise
         if response.result != "OK":
+            _close(imap)
             raise ImapError(
                 f"the IMAP server {self.where} refused the login for "
                 f"{s.user!r}; check AIE_IMAP_USER and AIE_IMAP_PASSWORD"
@@ -119,29 +155,28 @@ class ImapSession:
                 f"the IMAP server {self.where} does not offer STARTTLS; use AIE_IMAP_SECURITY=ssl"
             )
         command = Command("STARTTLS", protocol.new_tag(), loop=protocol.loop)
-        response = await asyncio.wait_for(protocol.execute(command), self.timeout)
+        response = await self.call(protocol.execute(command))
         if response.result != "OK":
             raise ImapError(f"STARTTLS refused by {self.where}")
         loop = asyncio.get_running_loop()
-        transport = await asyncio.wait_for(
+        transport = await self.call(
             loop.start_tls(
                 protocol.transport, protocol, context, server_hostname=self.settings.host
-            ),
-            self.timeout,
+            )
         )
         protocol.transport = transport
-        await asyncio.wait_for(protocol.capability(), self.timeout)
+        await self.call(protocol.capability())
 
     async def _drop(self) -> None:
         imap, self._imap, self._selected = self._imap, None, None
-        if imap is not None:
-            with contextlib.suppress(Exception):
-                imap.protocol.transport.close()
+        _close(imap)
 
     @contextlib.asynccontextmanager
     async def use(self) -> AsyncIterator[aioimaplib.IMAP4]:
         """The session, connected, for one sequence of commands under the lock."""
         async with self._lock:
+            if self._imap is not None and self._lost.is_set():
+                await self._drop()  # dropped while unused (a server restart): reopen now
             if self._imap is None:
                 if self._failures:
                     await asyncio.sleep(BACKOFF_S[min(self._failures, len(BACKOFF_S)) - 1])
@@ -167,12 +202,12 @@ class ImapSession:
         async with self._lock:
             if self._imap is not None:
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(self._imap.logout(), 2)
+                    await self.call(self._imap.logout(), 1.0)
             await self._drop()
 
     # -- commands (call inside ``use``) -----------------------------------------------------
     async def select(self, imap: aioimaplib.IMAP4, folder: str) -> FolderInfo:
-        response = await imap.select(quote_mailbox(folder))
+        response = await self.call(imap.select(quote_mailbox(folder)))
         if response.result != "OK":
             self._selected = None
             said = _said(response.lines)
@@ -193,7 +228,7 @@ class ImapSession:
 
     async def search(self, imap: aioimaplib.IMAP4, *criteria: str) -> list[int]:
         """UIDs matching, read from the result line whatever else rides along."""
-        response = await imap.uid_search(*criteria)
+        response = await self.call(imap.uid_search(*criteria))
         if response.result != "OK":
             raise ImapError(f"the IMAP server refused the search {' '.join(criteria)!r}")
         uids: list[int] = []
@@ -204,20 +239,30 @@ class ImapSession:
 
     async def fetch(self, imap: aioimaplib.IMAP4, uids: list[int], part: str) -> list[Fetched]:
         """``part`` is e.g. ``BODY.PEEK[]`` or ``BODY.PEEK[HEADER]``."""
-        if not uids:
-            return []
-        response = await asyncio.wait_for(
-            imap.protocol.fetch(_uid_set(uids), f"(UID FLAGS RFC822.SIZE {part})", by_uid=True),
-            self.timeout * 3,
-        )
-        if response.result != "OK":
-            raise ImapError("the IMAP server refused to fetch messages")
-        return _parse_fetch(response.lines)
+        found: list[Fetched] = []
+        # aioimaplib parses a response recursively, a few frames per message: a FETCH of
+        # 1,000 messages overflows the stack, so fetch in chunks.
+        for start in range(0, len(uids), FETCH_CHUNK):
+            chunk = uids[start : start + FETCH_CHUNK]
+            response = await self.call(
+                imap.protocol.fetch(
+                    _uid_set(chunk), f"(UID FLAGS RFC822.SIZE {part})", by_uid=True
+                ),
+                self.timeout * 3,
+            )
+            if response.result != "OK":
+                raise ImapError(
+                    f"the IMAP server refused to fetch messages ({_said(response.lines)})"
+                )
+            found += _parse_fetch(response.lines)
+        return found
 
     async def append(
         self, imap: aioimaplib.IMAP4, folder: str, raw: bytes, flags: str
     ) -> int | None:
-        response = await imap.append(raw, mailbox=quote_mailbox(folder), flags=flags)
+        response = await self.call(
+            imap.append(raw, mailbox=quote_mailbox(folder), flags=flags), self.timeout * 3
+        )
         if response.result != "OK":
             raise ImapError(f"the IMAP server refused to store the message in {folder!r}")
         for line in response.lines:
@@ -226,9 +271,22 @@ class ImapSession:
         return None
 
     async def store(self, imap: aioimaplib.IMAP4, uids: list[int], op: str, flags: str) -> None:
-        response = await imap.uid("store", _uid_set(uids), op, f"({flags})")
+        response = await self.call(imap.uid("store", _uid_set(uids), op, f"({flags})"))
         if response.result != "OK":
             raise ImapError(f"the IMAP server refused to set flags {flags}")
+
+    async def expunge(self, imap: aioimaplib.IMAP4, uids: list[int]) -> None:
+        """Remove these messages (already flagged \\Deleted) and no others (UIDPLUS)."""
+        response = await self.call(imap.uid("expunge", _uid_set(uids)))
+        if response.result != "OK":
+            raise ImapError("the IMAP server refused to expunge")
+
+
+def _close(imap: aioimaplib.IMAP4 | None) -> None:
+    transport = imap.protocol.transport if imap is not None else None
+    if transport is not None:
+        with contextlib.suppress(Exception):
+            transport.close()
 
 
 def _said(lines: list[bytes | bytearray]) -> str:

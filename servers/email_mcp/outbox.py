@@ -174,6 +174,6 @@ async def _remove_draft(service: EmailService, draft_id: str) -> None:
             info = await service.session.select(imap, drafts)
             if info.uidvalidity == validity:
                 await service.session.store(imap, [uid], "+FLAGS", "\\Deleted")
-                await imap.uid("expunge", str(uid))
+                await service.session.expunge(imap, [uid])
     except AIEError:
         pass  # a leftover draft is harmless; the send itself is done

@@ -49,6 +49,14 @@ Folder = Annotated[str, Field(min_length=1, max_length=200, description="IMAP fo
 Uid = Annotated[int, Field(ge=1, description="The message's uid, as mail_list returns it")]
 Limit = Annotated[int, Field(ge=1, le=1000)]
 Text = Annotated[str | None, Field(max_length=500)]
+Validity = Annotated[
+    int | None,
+    Field(
+        ge=1,
+        description="The folder's UIDVALIDITY the uid came with (a task's meta has it); "
+        "when it changed, the call fails instead of reading another mail",
+    ),
+]
 
 INSTRUCTIONS = """The business mailbox. mail_triage turns new mail into vault tasks;
 mail_get reads one; mail_draft_reply saves a threaded reply in Drafts; mail_request_send asks
@@ -93,21 +101,24 @@ def build_server(
         since: date | None = None,
         before: date | None = None,
         unseen_only: bool = False,
+        message_id: Text = None,
         limit: Limit = 50,
         offset: Annotated[int, Field(ge=0)] = 0,
     ) -> MailListResult:
-        """Search a folder by sender, subject, text and dates (all given criteria must
-        match), newest first."""
-        if not any((from_address, subject, text, since, before, unseen_only)):
+        """Search a folder by sender, subject, text, Message-ID and dates (all given
+        criteria must match), newest first."""
+        if not any((from_address, subject, text, since, before, unseen_only, message_id)):
             raise InvalidInput("give at least one criterion, or use mail_list")
-        query = Query(unseen_only, since, before, from_address, subject, text)
+        query = Query(unseen_only, since, before, from_address, subject, text, message_id)
         return await service.list_mail(folder, query, limit, offset)
 
     @tool(mcp, READ)
-    async def mail_get(uid: Uid, folder: Folder = "INBOX") -> MailMessage:
+    async def mail_get(
+        uid: Uid, folder: Folder = "INBOX", uidvalidity: Validity = None
+    ) -> MailMessage:
         """Read one message: decoded headers, the text (HTML turned into text when there is
         no text part), attachments as name, type and size, and the threading ids."""
-        return await service.get(uid, folder)
+        return await service.get(uid, folder, uidvalidity)
 
     @tool(mcp, WRITE)
     async def mail_draft_reply(
@@ -122,10 +133,11 @@ def build_server(
         ],
         reply_all: bool = False,
         folder: Folder = "INBOX",
+        uidvalidity: Validity = None,
     ) -> DraftResult:
         """Save a threaded reply (Re: subject, In-Reply-To, References, the quoted original,
         the handbook's signature) in the Drafts folder. Next: mail_request_send."""
-        return await service.draft_reply(uid, body, reply_all, folder)
+        return await service.draft_reply(uid, body, reply_all, folder, uidvalidity)
 
     @tool(mcp, WRITE)
     async def mail_request_send(
@@ -142,10 +154,12 @@ def build_server(
         return await triage(service, batch)
 
     @tool(mcp, READ)
-    async def mail_suggest_reply(uid: Uid, folder: Folder = "INBOX") -> SuggestResult:
+    async def mail_suggest_reply(
+        uid: Uid, folder: Folder = "INBOX", uidvalidity: Validity = None
+    ) -> SuggestResult:
         """The built-in drafter's reply text for a message, following Company_Handbook.md,
         or why it should not be answered automatically (body is then null)."""
-        mail = await service.get(uid, folder)
+        mail = await service.get(uid, folder, uidvalidity)
         decision = draft_reply_text(mail, load_handbook(service.vault.root))
         return SuggestResult(body=decision.body, reason=decision.reason)
 

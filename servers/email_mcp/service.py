@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from servers.email_mcp import compose
-from servers.email_mcp.imap import Fetched, ImapSession
+from servers.email_mcp.imap import Fetched, FolderInfo, ImapSession
 from servers.email_mcp.models import (
     DraftResult,
     MailListResult,
@@ -51,6 +51,7 @@ class Query:
         from_: str | None = None,
         subject: str | None = None,
         text: str | None = None,
+        message_id: str | None = None,
     ) -> None:
         parts: list[str] = []
         if unseen_only:
@@ -62,6 +63,8 @@ class Query:
         for key, value in (("FROM", from_), ("SUBJECT", subject), ("TEXT", text)):
             if value:
                 parts += [key, _quoted(value)]
+        if message_id:
+            parts += ["HEADER", "Message-ID", _quoted(message_id)]
         self.criteria = parts or ["ALL"]
 
 
@@ -115,9 +118,12 @@ class EmailService:
         summary.has_attachments = "multipart/mixed" in content_type.lower()
         return summary
 
-    async def get(self, uid: int, folder: str = "INBOX") -> MailMessage:
+    async def get(
+        self, uid: int, folder: str = "INBOX", uidvalidity: int | None = None
+    ) -> MailMessage:
         async with self.session.use() as imap:
-            await self.session.select(imap, folder)
+            info = await self.session.select(imap, folder)
+            _check_validity(info, uid, uidvalidity)
             sized = await self.session.fetch(imap, [uid], "RFC822.SIZE")
             if not sized:
                 raise NotFound(
@@ -138,10 +144,15 @@ class EmailService:
 
     # -- drafting -----------------------------------------------------------------------------
     async def draft_reply(
-        self, uid: int, body: str, reply_all: bool = False, folder: str = "INBOX"
+        self,
+        uid: int,
+        body: str,
+        reply_all: bool = False,
+        folder: str = "INBOX",
+        uidvalidity: int | None = None,
     ) -> DraftResult:
         """Save a threaded reply with the handbook's signature and the quoted original."""
-        original = await self.get(uid, folder)
+        original = await self.get(uid, folder, uidvalidity)
         handbook = load_handbook(self.vault.root)
         headers = compose.reply_headers(original, self.address, reply_all)
         text = f"{body.rstrip()}\n\n{handbook.signature.rstrip()}\n\n{compose.quote(original)}\n"
@@ -200,7 +211,15 @@ class EmailService:
 
     async def request_send(self, task_id: str, draft_id: str) -> SendRequestResult:
         """Ask a person to approve sending this draft, showing the whole message."""
+        task = self.vault.tasks.get(task_id)
         draft = await self.load_draft(draft_id)
+        about = str(task.meta.get("message_id") or "")
+        if about and draft.in_reply_to != about:
+            raise InvalidInput(
+                f"draft {draft_id} answers {draft.in_reply_to or 'no message'}, but task "
+                f"{task_id} is about {about}; draft the reply to the task's own mail "
+                "(uid and uidvalidity are in the task's meta)"
+            )
         params: dict[str, Any] = {
             "from": draft.from_,
             "to": draft.to,
@@ -226,6 +245,15 @@ class EmailService:
 
     def state_path(self) -> Path:
         return self.vault.settings.state_path
+
+
+def _check_validity(info: FolderInfo, uid: int, expected: int | None) -> None:
+    if expected is not None and expected != info.uidvalidity:
+        raise NotFound(
+            f"{info.name!r} was renumbered (UIDVALIDITY {expected} is now "
+            f"{info.uidvalidity}), so uid {uid} no longer names that mail; find it with "
+            "mail_search(message_id=...) and use the uid it returns"
+        )
 
 
 def render_message(params: dict[str, Any]) -> str:

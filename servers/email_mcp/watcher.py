@@ -126,7 +126,7 @@ class InboxWatcher:
             if not self.use_idle or not imap.has_capability("IDLE"):
                 await self._sleep(self.poll_s)  # the polling fallback
                 return
-            idle = await imap.idle_start(timeout=self.cycle_s + 30)
+            idle = await self.idle.call(imap.idle_start(timeout=self.cycle_s + 30))
             self.idling = True
             try:
                 pushes = await self._wait_exists(imap)
@@ -134,7 +134,7 @@ class InboxWatcher:
                 self.idling = False
                 if imap.has_pending_idle():
                     imap.idle_done()
-                await asyncio.wait_for(idle, self.idle.timeout)
+                await self.idle.call(idle)
         if any(b"BYE" in line for line in pushes):
             raise AIEError("the IMAP server closed the IDLE session")
 
@@ -145,7 +145,7 @@ class InboxWatcher:
         deadline = loop.time() + self.cycle_s
         while (left := deadline - loop.time()) > 0:
             try:
-                lines = await imap.wait_server_push(timeout=left)
+                lines = await self.idle.call(imap.wait_server_push(timeout=left), left)
             except (TimeoutError, asyncio.TimeoutError):  # noqa: UP041 - aioimaplib raises either
                 return []
             found = [bytes(line) for line in lines if isinstance(line, bytes | bytearray)]

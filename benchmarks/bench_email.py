@@ -167,6 +167,8 @@ async def list_comparison(mail: MailServers, tmp: Path) -> dict[str, list[float]
             "MCP_EMAIL_SERVER_IMAP_PORT": env["AIE_IMAP_PORT"],
             "MCP_EMAIL_SERVER_IMAP_SSL": "false",
             "MCP_EMAIL_SERVER_IMAP_VERIFY_SSL": "false",
+            "LOGURU_LEVEL": "WARNING",  # its request log would drown the figures
+            "FASTMCP_LOG_LEVEL": "WARNING",
         }
         params = StdioServerParameters(command=str(peer), args=["stdio"], env=peer_env)
         results["mcp-email-server, 10 pages of 100"] = await _list_all(

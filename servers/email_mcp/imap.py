@@ -14,6 +14,7 @@ import contextlib
 import logging
 import re
 import ssl
+import time
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -37,6 +38,7 @@ _EXISTS = re.compile(rb"^(\d+) EXISTS")
 _UIDS = re.compile(rb"[\d ]*")
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 FETCH_CHUNK = 100
+PROBE_AFTER_S = 60.0
 
 
 @dataclass
@@ -78,6 +80,7 @@ class ImapSession:
         self._selected: str | None = None
         self._lock = asyncio.Lock()
         self._failures = 0
+        self._used = time.monotonic()
 
     @property
     def where(self) -> str:
@@ -175,7 +178,7 @@ class ImapSession:
     async def use(self) -> AsyncIterator[aioimaplib.IMAP4]:
         """The session, connected, for one sequence of commands under the lock."""
         async with self._lock:
-            if self._imap is not None and self._lost.is_set():
+            if self._imap is not None and (self._lost.is_set() or not await self._alive()):
                 await self._drop()  # dropped while unused (a server restart): reopen now
             if self._imap is None:
                 if self._failures:
@@ -188,6 +191,7 @@ class ImapSession:
                 self._failures = 0
             try:
                 yield self._imap
+                self._used = time.monotonic()
             except (OSError, TimeoutError, aioimaplib.AioImapException) as error:
                 await self._drop()
                 raise ImapError(
@@ -197,6 +201,17 @@ class ImapSession:
             except ImapError:
                 await self._drop()
                 raise
+
+    async def _alive(self) -> bool:
+        """After a quiet spell, NOOP first: NAT boxes and firewalls drop idle connections
+        without a word, and the next real command would only time out."""
+        if self._imap is None or time.monotonic() - self._used < PROBE_AFTER_S:
+            return True
+        try:
+            response = await self.call(self._imap.noop(), min(self.timeout, 5.0))
+        except (OSError, TimeoutError, aioimaplib.AioImapException):
+            return False
+        return bool(response.result == "OK")
 
     async def close(self) -> None:
         async with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -41,8 +42,18 @@ async def send(settings: SmtpSettings, message: EmailMessage, recipients: list[s
             "and AIE_SMTP_PASSWORD; nothing was sent"
         ) from None
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+        if _is_tls(error):
+            raise SmtpError(
+                f"TLS with the SMTP server {where} failed ({error}); check "
+                "AIE_SMTP_SECURITY and AIE_SMTP_CA_FILE; nothing was accepted"
+            ) from None
         raise SmtpError(
             f"sending through {where} failed ({type(error).__name__}: {error}); "
             "nothing was accepted, retry later"
         ) from None
     return reply
+
+
+def _is_tls(error: BaseException) -> bool:
+    """aiosmtplib wraps a failed handshake in SMTPConnectError on the implicit-TLS port."""
+    return any(isinstance(e, ssl.SSLError) for e in (error, error.__cause__, error.__context__))

@@ -173,3 +173,84 @@ async def test_bad_parameters_in_an_approved_request(
         assert snapshot(vault_path) == before
     assert mail.deliveries == []
     assert mail.messages("ops@example.test", "Sent") == []
+
+
+def _drafts(mail: MailServers) -> list[bytes]:
+    return mail.messages("ops@example.test", "Drafts")
+
+
+async def test_reply_all_to_thousands_of_addresses_is_refused(
+    mail: MailServers, email_servers, vault_path
+) -> None:
+    crowd = ", ".join(f"user{n}@example.test" for n in range(3000))
+    mail.deliver("ops@example.test", incoming(message_id="<crowd@x>", Cc=crowd))
+    async with Client(email_servers("cloud")) as c:
+        (summary,) = (await ok(c, "mail_list"))["messages"]
+        before = snapshot(vault_path)
+        text = await error_text(
+            c, "mail_draft_reply", uid=summary["uid"], body="Hi", reply_all=True
+        )
+        assert "at most 50" in text
+        assert snapshot(vault_path) == before and _drafts(mail) == []
+        plain = await ok(c, "mail_draft_reply", uid=summary["uid"], body="Hi")
+    assert plain["to"] == ["client@example.test"] and plain["cc"] == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (b"From: a@example.test\r\nReply-To: not an address\r\n", "not a valid email address"),
+        (b"From: a@example.test\r\nReply-To: a@b@c.example\r\n", "not a valid email address"),
+        (b"From: nobody\r\n", "not a valid email address"),
+        (b"", "needs at least one recipient"),
+    ],
+    ids=["reply-to-words", "reply-to-two-ats", "from-no-domain", "no-from"],
+)
+async def test_reply_to_an_invalid_sender_is_refused(
+    mail: MailServers, email_servers, headers: bytes, expected: str
+) -> None:
+    raw = headers + b"To: ops@example.test\r\nSubject: hi\r\nMessage-ID: <bad@x>\r\n\r\nhello\r\n"
+    mail.deliver("ops@example.test", raw)
+    async with Client(email_servers("cloud")) as c:
+        (summary,) = (await ok(c, "mail_list"))["messages"]
+        text = await error_text(c, "mail_draft_reply", uid=summary["uid"], body="Hi")
+    assert expected in text
+    assert _drafts(mail) == []
+
+
+async def test_absurdly_long_subject_still_gets_a_reply(mail: MailServers, email_servers) -> None:
+    mail.deliver("ops@example.test", incoming(subject="word " * 1000, message_id="<long@x>"))
+    async with Client(email_servers("cloud")) as c:
+        (summary,) = (await ok(c, "mail_list"))["messages"]
+        draft = await ok(c, "mail_draft_reply", uid=summary["uid"], body="Hi")
+    assert draft["subject"].startswith("Re: word word") and len(draft["subject"]) < 998
+
+
+async def test_draft_must_answer_the_tasks_own_mail(
+    mail: MailServers, email_servers, make_settings, vault_path, clock
+) -> None:
+    mail.deliver("ops@example.test", incoming(message_id="<one@x>", subject="One"))
+    mail.deliver("ops@example.test", incoming(message_id="<two@x>", subject="Two"))
+    async with (
+        Client(email_servers("cloud")) as c,
+        Client(build_vault(make_settings("cloud"), clock)) as v,
+    ):
+        created = (await ok(c, "mail_triage"))["created"]
+        tasks = {
+            (await ok(v, "task_get", task_id=t))["task"]["meta"]["subject"]: t for t in created
+        }
+        await ok(v, "task_claim", task_id=tasks["One"])
+        listed = {m["subject"]: m["uid"] for m in (await ok(c, "mail_list"))["messages"]}
+        wrong = await ok(c, "mail_draft_reply", uid=listed["Two"], body="Hi")
+        before = snapshot(vault_path)
+        text = await error_text(
+            c, "mail_request_send", task_id=tasks["One"], draft_id=wrong["draft_id"]
+        )
+        assert "answers <two@x>" in text and "is about <one@x>" in text
+        garbage = await error_text(c, "mail_request_send", task_id=tasks["One"], draft_id="x-y")
+        assert "not valid" in garbage
+        gone = await error_text(c, "mail_request_send", task_id=tasks["One"], draft_id="1-999")
+        assert "no longer in 'Drafts'" in gone
+        assert snapshot(vault_path) == before
+        right = await ok(c, "mail_draft_reply", uid=listed["One"], body="Hi")
+        await ok(c, "mail_request_send", task_id=tasks["One"], draft_id=right["draft_id"])

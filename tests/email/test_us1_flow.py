@@ -146,9 +146,12 @@ async def test_tampered_or_expired_approval_sends_nothing(
 
         approved.write_text(original)
         clock.advance(hours=73)
+        before = snapshot(vault_path)
         text = await error_text(local_mail, "mail_send_approved", approval_id=approval_id)
         assert "expired" in text
-        assert mail.deliveries == []
+        assert snapshot(vault_path) == before and mail.deliveries == []
+        assert mail.messages("ops@example.test", "Sent") == []
+        assert len(mail.messages("ops@example.test", "Drafts")) == 1  # the draft is kept
         refusals = (await ok(cloud_vault, "audit_query", action="send_email_refused"))["events"]
         assert len(refusals) == 2
 

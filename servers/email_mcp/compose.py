@@ -22,6 +22,7 @@ __all__ = [
     "MAX_RECIPIENTS",
     "build_message",
     "check_header",
+    "check_id",
     "clean_addresses",
     "reply_headers",
 ]
@@ -34,12 +35,18 @@ _ADDR = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
     r"[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
+# What Python's email package treats as a line end, and other control characters (tab is
+# fine): any of them in a header value is refused, never "cleaned".
+_BREAKS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
+_MSG_ID = re.compile(r"<[!-;=?-~]{1,248}>")
 _RE = re.compile(r"^\s*(re|aw|sv|antw)\s*:\s*", re.IGNORECASE)
 
 
 def check_header(name: str, value: str) -> str:
-    if any(c in value for c in "\r\n\0"):
-        raise InvalidInput(f"{name} contains a line break; header injection is refused")
+    if _BREAKS.search(value):
+        raise InvalidInput(
+            f"{name} contains a line break or control character; header injection is refused"
+        )
     if len(value) > 998:
         raise InvalidInput(f"{name} is longer than 998 characters")
     return value
@@ -78,7 +85,7 @@ def reply_headers(original: MailMessage, me: str, reply_all: bool) -> dict[str, 
             if a.lower() != me.lower() and a.lower() not in {t.lower() for t in to}
         ]
     # Outside text: line breaks become spaces; an absurd length is cut to fit one header.
-    subject = " ".join(original.subject.split())[:MAX_SUBJECT_CHARS]
+    subject = " ".join(_BREAKS.sub(" ", original.subject).split())[:MAX_SUBJECT_CHARS]
     subject = subject if _RE.match(subject) else f"Re: {subject}".strip()
     references = [r for r in original.references if r != original.message_id]
     references.append(original.message_id)
@@ -108,27 +115,46 @@ def build_message(params: dict[str, Any]) -> EmailMessage:
     if not to:
         raise InvalidInput("to is empty; a reply needs at least one recipient")
     sender = clean_addresses("from", [str(params.get("from", ""))])
+    if len(sender) != 1:
+        raise InvalidInput(f"from must be exactly one address, not {len(sender)}")
+    message_id = check_id("message_id", str(params.get("message_id") or ""))
+    in_reply_to = str(params.get("in_reply_to") or "")
+    if in_reply_to:
+        check_id("in_reply_to", in_reply_to)
+    refs = [check_id("references", str(r)) for r in params.get("references") or []]
     msg = EmailMessage()
-    msg["From"] = sender[0]
-    msg["To"] = ", ".join(to)
-    if cc:
-        msg["Cc"] = ", ".join(cc)
-    msg["Subject"] = check_header("subject", str(params.get("subject", "")))
-    msg["Date"] = check_header(
-        "date", str(params.get("date") or format_datetime(datetime.now(UTC)))
-    )
-    message_id = check_header("message_id", str(params.get("message_id") or make_msgid()))
-    msg["Message-ID"] = message_id
-    if params.get("in_reply_to"):
-        msg["In-Reply-To"] = check_header("in_reply_to", str(params["in_reply_to"]))
-    refs = [check_header("references", str(r)) for r in params.get("references") or []]
-    if refs:
-        msg["References"] = " ".join(refs)
-    msg["X-Mailer"] = "ai-employee"
-    msg.set_content(body)
-    if len(msg.as_bytes()) > MAX_MESSAGE_BYTES:
+    try:
+        msg["From"] = sender[0]
+        msg["To"] = ", ".join(to)
+        if cc:
+            msg["Cc"] = ", ".join(cc)
+        msg["Subject"] = check_header("subject", str(params.get("subject", "")))
+        msg["Date"] = check_header(
+            "date", str(params.get("date") or format_datetime(datetime.now(UTC)))
+        )
+        msg["Message-ID"] = message_id
+        if in_reply_to:
+            msg["In-Reply-To"] = in_reply_to
+        if refs:
+            msg["References"] = " ".join(refs)
+        msg["X-Mailer"] = "ai-employee"
+        msg.set_content(body)
+        size = len(msg.as_bytes())
+    except (ValueError, UnicodeError) as error:  # the email package's own refusals
+        raise InvalidInput(f"the message cannot be encoded: {error}") from None
+    if size > MAX_MESSAGE_BYTES:
         raise InvalidInput(f"the message is larger than {MAX_MESSAGE_BYTES // 2**20} MB")
     return msg
+
+
+def check_id(name: str, value: str) -> str:
+    """A Message-ID as it must appear in a header: <printable ASCII>, bounded."""
+    if not _MSG_ID.fullmatch(check_header(name, value)):
+        raise InvalidInput(
+            f"{name} {value[:80]!r} is not a Message-ID (<...>, printable ASCII, at most "
+            "250 characters)"
+        )
+    return value
 
 
 def new_message_id(sender: str) -> str:

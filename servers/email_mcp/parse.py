@@ -16,7 +16,7 @@ from servers.email_mcp.models import Attachment, MailMessage
 
 __all__ = ["decode", "header_text", "message_id_of", "parse_message", "split_ids"]
 
-_ID = re.compile(r"<[^<>\s]+>")
+_ID = re.compile(r"<[!-;=?-~]{1,248}>")  # printable ASCII: what a reply can quote back
 MAX_TEXT_CHARS = 200_000
 
 

@@ -60,8 +60,11 @@ def bench_service(base: Path) -> list[float]:
 async def bench_tool_stdio(base: Path) -> tuple[list[float], list[float]]:
     vault = _vault_with_tasks(base, N)
     ids = [loc.path.stem for loc in vault.tasks.scan("needs_action")]
-    params = StdioServerParameters(command=str(BIN / "vault-mcp"), args=[],
-                                   env={"AIE_ROLE": "cloud", "AIE_VAULT": str(vault.root)})
+    params = StdioServerParameters(
+        command=str(BIN / "vault-mcp"),
+        args=[],
+        env={"AIE_ROLE": "cloud", "AIE_VAULT": str(vault.root)},
+    )
     samples = []
     async with Client(params, mode="legacy") as client:
         await client.call_tool("vault_status", {})  # warm up
@@ -91,8 +94,10 @@ async def bench_filesystem_peer(base: Path) -> list[float] | None:
     async with Client(params, mode="legacy") as client:
         await client.call_tool("list_allowed_directories", {})
         for i in range(N):
-            args = {"source": str(root / "Needs_Action" / f"t{i}.md"),
-                    "destination": str(root / "In_Progress" / f"t{i}.md")}
+            args = {
+                "source": str(root / "Needs_Action" / f"t{i}.md"),
+                "destination": str(root / "In_Progress" / f"t{i}.md"),
+            }
             start = time.perf_counter()
             result = await client.call_tool("move_file", args)
             samples.append(time.perf_counter() - start)

@@ -19,8 +19,10 @@ def machine() -> str:
                     break
     except OSError:
         pass
-    return (f"{platform.node()}: {cpu}, {os.cpu_count()} cores, {platform.system()} "
-            f"{platform.release()}, Python {platform.python_version()}")
+    return (
+        f"{platform.node()}: {cpu}, {os.cpu_count()} cores, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def timed(fn: Callable[[], object], repeat: int) -> list[float]:
@@ -44,5 +46,6 @@ def summary(samples: list[float]) -> dict[str, float]:
 
 def line(label: str, samples: list[float]) -> str:
     s = summary(samples)
-    return (f"  {label:<44} p50 {s['p50_ms']:8.3f} ms   p95 {s['p95_ms']:8.3f} ms"
-            f"   (n={len(samples)})")
+    return (
+        f"  {label:<44} p50 {s['p50_ms']:8.3f} ms   p95 {s['p95_ms']:8.3f} ms   (n={len(samples)})"
+    )

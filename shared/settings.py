@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import Literal, NoReturn, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -116,6 +117,29 @@ class OdooSettings(BaseSettings):
     password: SecretStr
     timeout_s: float = Field(default=30.0, gt=0)
     verify_tls: bool = True
+    ca_file: Path | None = None
+    mode: Literal["draft", "live"] | None = Field(
+        default=None,
+        description="draft (never posts) or live; default: draft on cloud, live on local",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _plain_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if not parts.hostname or parts.path not in ("", "/") or parts.query:
+            raise ValueError("must be the server's address only, e.g. https://odoo.example.com")
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            raise ValueError("has an invalid port") from None
+        return value
+
+    @model_validator(mode="after")
+    def _ca_file_exists(self) -> OdooSettings:
+        if self.ca_file is not None and not self.ca_file.is_file():
+            raise ValueError(f"ca_file {str(self.ca_file)!r} does not exist")
+        return self
 
 
 S = TypeVar("S", bound=BaseSettings)

@@ -1,10 +1,202 @@
-"""Placeholder until the odoo server lands; see the issue for odoo-mcp."""
+"""``odoo-mcp``: partners, draft invoices and bills, listings and the account summary on
+any role; posting and payments only on the local machine in live mode, after a person
+approved them (in draft mode those two tools do not exist)."""
 
 from __future__ import annotations
 
-import sys
+import datetime as dt
+from typing import Annotated, Any
+
+from mcp.server import MCPServer
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from servers.odoo_mcp import execute, invoices, partners, requests
+from servers.odoo_mcp.invoices import DraftSpec, InvoiceFilter
+from servers.odoo_mcp.models import (
+    AccountSummary,
+    ApprovalRequested,
+    Invoice,
+    InvoiceLineIn,
+    InvoiceListResult,
+    MoveType,
+    PartnerCreateResult,
+    PartnerFindResult,
+    PaymentResult,
+    PostResult,
+)
+from servers.odoo_mcp.service import OdooService
+from shared.audit import register_secret
+from shared.clock import Clock, system_clock
+from shared.errors import AIEError
+from shared.ids import ApprovalId, TaskId
+from shared.serving import parse_transport, run, setup_logging, tool
+from shared.settings import CoreSettings, OdooSettings, load
+
+__all__ = ["build_server", "main"]
+
+READ = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+)
+WRITE = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
+)
+EXECUTE = ToolAnnotations(
+    read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True
+)
+
+InvoiceId = Annotated[int, Field(ge=1, description="The invoice's id in Odoo (invoice_id)")]
+PartnerRef = Annotated[
+    int | Annotated[str, Field(min_length=1, max_length=200)],
+    Field(description="A partner id, or an exact name or email"),
+]
+EMAIL = r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+INSTRUCTIONS = """Odoo accounting. Find or create partners, draft customer invoices and vendor
+bills in one call (invoice_create_draft), list them, and summarise the books
+(account_summary). Posting and payments need a person's approval: ask with
+invoice_request_post / payment_request; only the local machine in live mode executes them."""
+
+
+def build_server(
+    core: CoreSettings, odoo: OdooSettings, clock: Clock = system_clock
+) -> MCPServer[Any]:
+    service = OdooService(core, odoo, clock)
+    mcp: MCPServer[Any] = MCPServer("odoo", version="0.1.0", instructions=INSTRUCTIONS)
+
+    @tool(mcp, READ)
+    async def partner_find(
+        query: Annotated[
+            str, Field(min_length=1, max_length=200, description="Name, email or VAT")
+        ],
+        limit: Annotated[int, Field(ge=1, le=100)] = 10,
+    ) -> PartnerFindResult:
+        """Find partners by name, email or VAT, best match first; names are matched even
+        with typos. Each result has a score from 0 to 1."""
+        return await partners.find_partners(service, query, limit)
+
+    @tool(mcp, WRITE)
+    async def partner_create(
+        name: ShortText,
+        email: Annotated[str | None, Field(max_length=254, pattern=EMAIL)] = None,
+        vat: Annotated[str | None, Field(max_length=32)] = None,
+        phone: Annotated[str | None, Field(max_length=32)] = None,
+        is_company: bool = True,
+        street: Annotated[str | None, Field(max_length=200)] = None,
+        city: Annotated[str | None, Field(max_length=100)] = None,
+        zip: Annotated[str | None, Field(max_length=20)] = None,
+    ) -> PartnerCreateResult:
+        """Create a customer or vendor. If a partner with that email (or, without an email,
+        that exact name) exists, it is returned with created=false instead."""
+        values = {
+            "name": name.strip(),
+            "email": email,
+            "vat": vat,
+            "phone": phone,
+            "is_company": is_company,
+        }
+        values |= {"street": street, "city": city, "zip": zip}
+        return await partners.create_partner(service, values)
+
+    @tool(mcp, WRITE)
+    async def invoice_create_draft(
+        partner: PartnerRef,
+        lines: Annotated[list[InvoiceLineIn], Field(min_length=1, max_length=200)],
+        move_type: MoveType = "out_invoice",
+        invoice_date: dt.date | None = None,
+        due_date: dt.date | None = None,
+        payment_term: Annotated[str | None, Field(max_length=100)] = None,
+        reference: Annotated[str | None, Field(max_length=200)] = None,
+        note: Annotated[str | None, Field(max_length=5000)] = None,
+    ) -> Invoice:
+        """Create a draft customer invoice (out_invoice), vendor bill (in_invoice) or credit
+        note, with its lines, in one step; returns it with the amounts Odoo computed. A
+        draft is never posted here: ask with invoice_request_post. With a reference, calling
+        again returns the same draft (created=false) instead of a second one."""
+        spec = DraftSpec(
+            partner, lines, move_type, invoice_date, due_date, payment_term, reference, note
+        )
+        return await invoices.create_draft(service, spec)
+
+    @tool(mcp, READ)
+    async def invoice_list(
+        state: Annotated[str | None, Field(pattern="^(draft|posted|cancel)$")] = None,
+        move_type: MoveType | None = None,
+        partner: PartnerRef | None = None,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        overdue_only: bool = False,
+        limit: Annotated[int, Field(ge=1, le=500)] = 50,
+        offset: Annotated[int, Field(ge=0)] = 0,
+    ) -> InvoiceListResult:
+        """List invoices and bills, newest first, a page at a time (next_offset pages on):
+        by state, type, partner, invoice date range, or only the overdue ones."""
+        flt = InvoiceFilter(state, move_type, partner, date_from, date_to, overdue_only)
+        return await invoices.list_invoices(service, flt, limit, offset)
+
+    @tool(mcp, READ)
+    async def invoice_get(invoice_id: InvoiceId) -> Invoice:
+        """One invoice or bill with its lines, taxes and amounts as Odoo has them."""
+        return await service.invoice(invoice_id)
+
+    @tool(mcp, READ)
+    async def account_summary() -> AccountSummary:
+        """The figures of a weekly briefing: open receivables and payables (overdue apart),
+        invoiced and billed this month and last (untaxed), drafts waiting."""
+        return await invoices.account_summary(service)
+
+    @tool(mcp, WRITE)
+    async def invoice_request_post(
+        invoice_id: InvoiceId, task_id: TaskId | None = None
+    ) -> ApprovalRequested:
+        """Ask a person to approve posting a draft: writes an approval request showing the
+        partner, lines, totals and due date. Without task_id an accounting task is created
+        for it. Nothing is posted until the local machine executes the approval."""
+        return await requests.request_post(service, invoice_id, task_id)
+
+    @tool(mcp, WRITE)
+    async def payment_request(
+        invoice_id: InvoiceId,
+        amount: Annotated[float | None, Field(gt=0, le=1e12, allow_inf_nan=False)] = None,
+        payment_date: dt.date | None = None,
+        journal: Annotated[
+            str | None, Field(max_length=16, description="Bank or cash journal code")
+        ] = None,
+        task_id: TaskId | None = None,
+    ) -> ApprovalRequested:
+        """Ask a person to approve registering a payment on a posted invoice or bill
+        (default: the whole amount still due). Nothing is registered until the local
+        machine executes the approval."""
+        return await requests.request_payment(
+            service, invoice_id, amount, payment_date, journal, task_id
+        )
+
+    async def invoice_post_approved(approval_id: ApprovalId) -> PostResult:
+        """Post an invoice a person approved (local machine, live mode). Refused if the
+        approval is not in Approved/, expired, altered or done, or if the invoice changed in
+        Odoo since; returns the posted number."""
+        return await execute.post_approved(service, approval_id)
+
+    async def payment_register_approved(approval_id: ApprovalId) -> PaymentResult:
+        """Register a payment a person approved (local machine, live mode), exactly once.
+        Refused if the approval is not valid or the invoice changed since."""
+        return await execute.register_payment_approved(service, approval_id)
+
+    if service.mode == "live":
+        tool(mcp, EXECUTE)(invoice_post_approved)
+        tool(mcp, EXECUTE)(payment_register_approved)
+    return mcp
 
 
 def main() -> None:
-    print("odoo-mcp: not built yet", file=sys.stderr)
-    raise SystemExit(2)
+    args = parse_transport("odoo-mcp")
+    core = load(CoreSettings, "odoo-mcp")
+    odoo = load(OdooSettings, "odoo-mcp")
+    register_secret(odoo.password)
+    setup_logging()
+    try:
+        server = build_server(core, odoo)
+    except AIEError as error:
+        raise SystemExit(f"odoo-mcp: {error}") from None
+    run(server, args)

@@ -1,0 +1,261 @@
+"""Executing approved accounting work on the local machine, in live mode, exactly once.
+
+Both steps check the approval (approved, not expired, not tampered, not done), then the
+invoice as Odoo has it now against what the person approved (partner, total, lines; for a
+payment also what was still due), record their intent in the execution ledger, and only
+then touch Odoo. After a crash:
+
+- posting is naturally idempotent: Odoo refuses to post a posted invoice, so an invoice
+  found posted after our ``posting`` step is our post, reported, not posted again;
+- a payment is not, so it carries a memo naming the approval, and a ``registering`` step
+  found in the ledger is resolved by looking that memo up in Odoo first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from servers.odoo_mcp.invoices import describe
+from servers.odoo_mcp.models import Invoice, PaymentResult, PostResult
+from servers.odoo_mcp.requests import journal_id, lines_digest
+from servers.odoo_mcp.service import OdooService
+from shared.approvals import Executable
+from shared.errors import ParamsChanged, WrongState
+
+__all__ = ["post_approved", "register_payment_approved"]
+
+
+def _refuse(service: OdooService, item: Executable, error: Exception) -> Exception:
+    service.vault.audit.record(
+        f"{item.action}_refused",
+        item.approval_id,
+        approval_id=item.approval_id,
+        result="refused",
+        detail=str(error),
+    )
+    return error
+
+
+def _changes(params: dict[str, Any], invoice: Invoice, with_lines: bool) -> list[str]:
+    found = []
+    if invoice.partner_id != params.get("partner_id"):
+        found.append(f"partner {params.get('partner_name')} → {invoice.partner_name}")
+    if round(invoice.amount_total - float(params.get("amount_total", 0)), 2) != 0:
+        found.append(f"total {float(params['amount_total']):.2f} → {invoice.amount_total:.2f}")
+    if with_lines and lines_digest(invoice) != params.get("lines_digest"):
+        found.append("lines")
+    return found
+
+
+def _check_target(
+    service: OdooService, item: Executable, invoice: Invoice, with_lines: bool
+) -> None:
+    params = item.params
+    changes = []
+    if params.get("db") != service.settings.db:
+        changes.append(f"database {params.get('db')} → {service.settings.db}")
+    changes += _changes(params, invoice, with_lines)
+    if changes:
+        raise _refuse(
+            service,
+            item,
+            ParamsChanged(
+                item.approval_id,
+                f"invoice {invoice.invoice_id} changed in Odoo since it was approved "
+                f"({'; '.join(changes)}); nothing was done: ask for a new approval",
+            ),
+        )
+
+
+async def post_approved(service: OdooService, approval_id: str) -> PostResult:
+    service.require_live("invoice_post_approved")
+    vault = service.vault
+    item = vault.approvals.load_for_execution(approval_id, "post_invoice")
+    invoice_id = int(item.params["invoice_id"])
+    with vault.ledger.run(approval_id, {"invoice_id": invoice_id}) as entry:
+        invoice = await service.invoice(invoice_id)
+        ours = entry.interrupted and entry.status == "posting"
+        if invoice.state == "posted" and not ours:
+            _check_target(service, item, invoice, with_lines=True)
+            return _finish_post(service, item, entry, invoice, already=True)
+        if invoice.state == "cancel":
+            raise _refuse(
+                service,
+                item,
+                WrongState(f"invoice {invoice_id} was cancelled in Odoo; nothing was posted"),
+            )
+        _check_target(service, item, invoice, with_lines=True)
+        if invoice.state == "draft":
+            vault.ledger.mark(entry, "posting")
+            vault.audit.record(
+                "odoo_post_start",
+                f"account.move/{invoice_id}",
+                approval_id=approval_id,
+                params={"amount_total": invoice.amount_total, "partner": invoice.partner_name},
+            )
+            try:
+                await service.odoo.call("account.move", "action_post", [invoice_id], write=True)
+            except Exception as error:
+                vault.ledger.mark(entry, "started")
+                vault.audit.record(
+                    "odoo_post",
+                    f"account.move/{invoice_id}",
+                    approval_id=approval_id,
+                    result="failed",
+                    detail=str(error),
+                )
+                raise
+            invoice = await service.invoice(invoice_id)
+        return _finish_post(service, item, entry, invoice, already=False)
+
+
+def _finish_post(
+    service: OdooService, item: Executable, entry: Any, invoice: Invoice, already: bool
+) -> PostResult:
+    vault = service.vault
+    outcome = {"posted": invoice.name, "invoice_id": invoice.invoice_id, "already_posted": already}
+    vault.ledger.finish(entry, outcome)
+    note = " It had already been posted in Odoo; it was not posted again." if already else ""
+    vault.finish_execution(item, outcome, f"Posted {describe(invoice)}.{note}")
+    vault.audit.record(
+        "odoo_post",
+        f"account.move/{invoice.invoice_id}",
+        approval_id=item.approval_id,
+        params={"name": invoice.name, "amount_total": invoice.amount_total},
+        detail="already posted in Odoo" if already else None,
+    )
+    return PostResult(
+        approval_id=item.approval_id,
+        invoice_id=invoice.invoice_id,
+        name=invoice.name or "",
+        state=invoice.state,
+        amount_total=invoice.amount_total,
+        task_id=item.task_id or None,
+        already_posted=already,
+    )
+
+
+async def register_payment_approved(service: OdooService, approval_id: str) -> PaymentResult:
+    service.require_live("payment_register_approved")
+    vault = service.vault
+    item = vault.approvals.load_for_execution(approval_id, "register_payment")
+    p = item.params
+    invoice_id = int(p["invoice_id"])
+    memo = f"{p.get('invoice_name')} {approval_id}"
+    with vault.ledger.run(
+        approval_id, {"invoice_id": invoice_id, "amount": p["amount"], "memo": memo}
+    ) as entry:
+        if entry.interrupted and entry.status == "registering":
+            found = await _payment_by_memo(service, memo)
+            if found is not None:
+                return await _finish_payment(service, item, entry, found, recovered=True)
+        invoice = await service.invoice(invoice_id)
+        _check_target(service, item, invoice, with_lines=False)
+        problems = []
+        if invoice.state != "posted":
+            problems.append(f"it is {invoice.state}, not posted")
+        if round(invoice.amount_residual - float(p["residual_at_request"]), 2) != 0:
+            problems.append(
+                f"the amount due went from {float(p['residual_at_request']):.2f} to "
+                f"{invoice.amount_residual:.2f} (another payment?)"
+            )
+        if problems:
+            raise _refuse(
+                service,
+                item,
+                ParamsChanged(
+                    approval_id,
+                    f"invoice {invoice.name} changed since the payment was approved "
+                    f"({'; '.join(problems)}); nothing was registered: ask for a new approval",
+                ),
+            )
+        vals: dict[str, Any] = {"amount": float(p["amount"]), "communication": memo}
+        vals["payment_date"] = p.get("payment_date") or service.today().isoformat()
+        if p.get("journal"):
+            vals["journal_id"] = await journal_id(service, str(p["journal"]))
+        vault.ledger.mark(entry, "registering")
+        vault.audit.record(
+            "odoo_payment_start",
+            f"account.move/{invoice_id}",
+            approval_id=approval_id,
+            params={"amount": p["amount"], "invoice": invoice.name},
+        )
+        context = {"active_model": "account.move", "active_ids": [invoice_id]}
+        try:
+            wizard = await service.odoo.call(
+                "account.payment.register", "create", vals, write=True, context=context
+            )
+            await service.odoo.call(
+                "account.payment.register",
+                "action_create_payments",
+                [wizard],
+                write=True,
+                context=context,
+            )
+        except Exception as error:
+            if await _payment_by_memo(service, memo) is None:
+                vault.ledger.mark(entry, "started")  # Odoo rolled the call back: safe to retry
+            vault.audit.record(
+                "odoo_payment",
+                f"account.move/{invoice_id}",
+                approval_id=approval_id,
+                result="failed",
+                detail=str(error),
+            )
+            raise
+        found = await _payment_by_memo(service, memo)
+        if found is None:
+            raise WrongState(
+                f"Odoo registered no payment with memo {memo!r}; "
+                f"check invoice {invoice.name} in Odoo"
+            )
+        return await _finish_payment(service, item, entry, found, recovered=False)
+
+
+async def _payment_by_memo(service: OdooService, memo: str) -> dict[str, Any] | None:
+    session = await service.odoo.connect()
+    field = "memo" if session.major >= 18 else "ref"
+    rows = await service.odoo.call(
+        "account.payment", "search_read", [[field, "=", memo]], fields=["name", "amount"], limit=1
+    )
+    return rows[0] if rows else None
+
+
+async def _finish_payment(
+    service: OdooService, item: Executable, entry: Any, payment: dict[str, Any], recovered: bool
+) -> PaymentResult:
+    vault = service.vault
+    p = item.params
+    invoice = await service.invoice(int(p["invoice_id"]))
+    outcome = {
+        "payment_id": payment["id"],
+        "payment": payment.get("name") or None,
+        "amount": payment["amount"],
+        "payment_state": invoice.payment_state,
+    }
+    vault.ledger.finish(entry, outcome)
+    summary = (
+        f"Registered {float(payment['amount']):.2f} {invoice.currency} on {invoice.name} "
+        f"({invoice.partner_name}); it is now {invoice.payment_state}, "
+        f"{invoice.amount_residual:.2f} still due."
+    )
+    vault.finish_execution(item, outcome, summary)
+    vault.audit.record(
+        "odoo_payment",
+        f"account.move/{invoice.invoice_id}",
+        approval_id=item.approval_id,
+        params=outcome,
+        detail="found after an interrupted run; not registered again" if recovered else None,
+    )
+    return PaymentResult(
+        approval_id=item.approval_id,
+        invoice_id=invoice.invoice_id,
+        invoice_name=invoice.name or "",
+        amount=float(payment["amount"]),
+        payment_id=int(payment["id"]),
+        payment_name=payment.get("name") or None,
+        payment_state=invoice.payment_state,
+        amount_residual=invoice.amount_residual,
+        task_id=item.task_id or None,
+        recovered=recovered,
+    )

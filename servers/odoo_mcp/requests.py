@@ -1,0 +1,198 @@
+"""Asking a person to approve posting an invoice or registering a payment.
+
+The request shows what the person is approving in readable form (partner, lines, totals,
+due date) and binds it to the invoice as it is now: the amounts, the partner and a digest
+of the lines. The local machine refuses to execute it if any of these changed in Odoo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from servers.odoo_mcp.invoices import describe
+from servers.odoo_mcp.models import ApprovalRequested, Invoice
+from servers.odoo_mcp.service import OdooService
+from shared.errors import InvalidInput, WrongState
+
+__all__ = ["lines_digest", "request_payment", "request_post"]
+
+
+def lines_digest(invoice: Invoice) -> str:
+    lines = [[ln.description, ln.quantity, ln.price_unit, sorted(ln.taxes)] for ln in invoice.lines]
+    return hashlib.sha256(json.dumps(lines, sort_keys=True).encode()).hexdigest()[:16]
+
+
+async def request_post(
+    service: OdooService, invoice_id: int, task_id: str | None
+) -> ApprovalRequested:
+    invoice = await service.invoice(invoice_id)
+    if invoice.state != "draft":
+        raise WrongState(
+            f"invoice {invoice_id} is {invoice.state}"
+            + (f" as {invoice.name}" if invoice.name else "")
+            + "; only a draft can be posted"
+        )
+    problems = []
+    if invoice.partner_id is None:
+        problems.append("it has no partner")
+    if not invoice.lines:
+        problems.append("it has no lines")
+    if invoice.amount_total < 0:
+        problems.append("its total is negative (make a credit note instead)")
+    if invoice.move_type.startswith("in_") and invoice.invoice_date is None:
+        problems.append("a vendor bill needs its bill date (invoice_date)")
+    if problems:
+        raise InvalidInput(
+            f"Odoo would refuse to post invoice {invoice_id}: " + "; ".join(problems)
+        )
+    params = {
+        "db": service.settings.db,
+        "invoice_id": invoice.invoice_id,
+        "move_type": invoice.move_type,
+        "partner_id": invoice.partner_id,
+        "partner_name": invoice.partner_name,
+        "amount_untaxed": invoice.amount_untaxed,
+        "amount_total": invoice.amount_total,
+        "currency": invoice.currency,
+        "invoice_date": _iso(invoice.invoice_date),
+        "due_date": _iso(invoice.due_date),
+        "lines_digest": lines_digest(invoice),
+    }
+    summary = f"Post {describe(invoice)}"
+    return await _request(
+        service, task_id, "post_invoice", invoice, params, summary, _render(invoice)
+    )
+
+
+async def request_payment(
+    service: OdooService,
+    invoice_id: int,
+    amount: float | None,
+    payment_date: dt.date | None,
+    journal: str | None,
+    task_id: str | None,
+) -> ApprovalRequested:
+    invoice = await service.invoice(invoice_id)
+    if invoice.state != "posted":
+        raise WrongState(
+            f"invoice {invoice_id} is {invoice.state}; a payment is registered on a posted "
+            "invoice: ask for posting first (invoice_request_post)"
+        )
+    if invoice.payment_state not in ("not_paid", "partial") or invoice.amount_residual <= 0:
+        raise WrongState(f"invoice {invoice.name} is {invoice.payment_state}: nothing left to pay")
+    pay = round(invoice.amount_residual if amount is None else amount, 2)
+    if pay <= 0:
+        raise InvalidInput("amount must be more than 0")
+    if pay > invoice.amount_residual:
+        raise InvalidInput(
+            f"amount {pay:.2f} is more than the {invoice.amount_residual:.2f} "
+            f"{invoice.currency} still due on {invoice.name}"
+        )
+    if journal:
+        await journal_id(service, journal)  # refuse an unknown journal now, not at execution
+    params = {
+        "db": service.settings.db,
+        "invoice_id": invoice.invoice_id,
+        "invoice_name": invoice.name,
+        "move_type": invoice.move_type,
+        "partner_id": invoice.partner_id,
+        "partner_name": invoice.partner_name,
+        "amount": pay,
+        "currency": invoice.currency,
+        "amount_total": invoice.amount_total,
+        "residual_at_request": invoice.amount_residual,
+        "payment_date": _iso(payment_date),
+        "journal": journal,
+    }
+    verb = (
+        "Register a payment received"
+        if invoice.move_type.startswith("out_")
+        else "Register a payment made"
+    )
+    summary = f"{verb}: {pay:.2f} {invoice.currency} on {invoice.name} ({invoice.partner_name})"
+    readable = _render(invoice) + (
+        f"\n**Payment**: {pay:.2f} {invoice.currency} of {invoice.amount_residual:.2f} due, "
+        f"dated {payment_date or 'the day it is registered'}, "
+        f"journal {journal or 'the default bank'}.\n"
+    )
+    return await _request(service, task_id, "register_payment", invoice, params, summary, readable)
+
+
+async def journal_id(service: OdooService, code: str) -> int:
+    rows = await service.odoo.call(
+        "account.journal",
+        "search_read",
+        [["code", "=", code], ["type", "in", ["bank", "cash"]]],
+        fields=["code"],
+    )
+    if not rows:
+        known = await service.odoo.call(
+            "account.journal", "search_read", [["type", "in", ["bank", "cash"]]], fields=["code"]
+        )
+        raise InvalidInput(
+            f"no bank or cash journal with code {code!r}; Odoo has: "
+            + ", ".join(r["code"] for r in known)
+        )
+    return int(rows[0]["id"])
+
+
+async def _request(
+    service: OdooService,
+    task_id: str | None,
+    action: str,
+    invoice: Invoice,
+    params: dict[str, Any],
+    summary: str,
+    readable: str,
+) -> ApprovalRequested:
+    vault = service.vault
+    if task_id is None:
+        due = f"{invoice.amount_residual:.2f}"
+        source = f"odoo:{service.settings.db}:{action}:{invoice.invoice_id}:{due}"
+        task, _ = vault.tasks.create("accounting", summary[:200], readable, source_id=source)
+        task_id = task.id
+        vault.claims.claim(task_id)
+    approval, created = vault.request_approval(task_id, action, params, summary, readable=readable)
+    return ApprovalRequested(
+        approval_id=approval.id,
+        path=approval.path,
+        created=created,
+        task_id=task_id,
+        summary=summary,
+    )
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _render(invoice: Invoice) -> str:
+    rows = "\n".join(
+        f"| {ln.description.replace('|', '/')} | {ln.quantity:g} | {ln.price_unit:,.2f} | "
+        f"{', '.join(ln.taxes) or 'none'} | {ln.subtotal:,.2f} |"
+        for ln in invoice.lines
+    )
+    cur = invoice.currency
+    return "\n".join(
+        [
+            f"## {describe(invoice)}",
+            "",
+            f"**Partner**: {invoice.partner_name} (Odoo id {invoice.partner_id})  ",
+            f"**Invoice date**: {invoice.invoice_date or 'set when posted'} · "
+            f"**Due**: {invoice.due_date or 'on the invoice date'} · "
+            f"**Reference**: {invoice.reference or '—'}",
+            "",
+            "| description | qty | unit price | taxes | subtotal |",
+            "| --- | ---: | ---: | --- | ---: |",
+            rows,
+            "",
+            f"**Untaxed** {invoice.amount_untaxed:,.2f} {cur} · "
+            f"**Tax** {invoice.amount_tax:,.2f} {cur} · "
+            f"**Total** {invoice.amount_total:,.2f} {cur} · "
+            f"**Due now** {invoice.amount_residual:,.2f} {cur}",
+            "",
+        ]
+    )

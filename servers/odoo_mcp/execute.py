@@ -13,6 +13,8 @@ then touch Odoo. After a crash:
 
 from __future__ import annotations
 
+import os
+import signal
 from typing import Any
 
 from servers.odoo_mcp.invoices import describe
@@ -23,6 +25,14 @@ from shared.approvals import Executable
 from shared.errors import ParamsChanged, WrongState
 
 __all__ = ["post_approved", "register_payment_approved"]
+
+# Test seam: the crash tests kill the server right after Odoo did the step (tests/odoo).
+FAULT_ENV = "AIE_FAULT_INJECT"
+
+
+def _crash_point(name: str) -> None:
+    if os.environ.get(FAULT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _refuse(service: OdooService, item: Executable, error: Exception) -> Exception:
@@ -105,6 +115,7 @@ async def post_approved(service: OdooService, approval_id: str) -> PostResult:
                     detail=str(error),
                 )
                 raise
+            _crash_point("after_odoo_post")
             invoice = await service.invoice(invoice_id)
         return _finish_post(service, item, entry, invoice, already=False)
 
@@ -203,6 +214,7 @@ async def register_payment_approved(service: OdooService, approval_id: str) -> P
                 detail=str(error),
             )
             raise
+        _crash_point("after_odoo_payment")
         found = await _payment_by_memo(service, memo)
         if found is None:
             raise WrongState(

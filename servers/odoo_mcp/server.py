@@ -5,6 +5,7 @@ approved them (in draft mode those two tools do not exist)."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import Annotated, Any
 
 from mcp.server import MCPServer
@@ -198,5 +199,6 @@ def main() -> None:
     try:
         server = build_server(core, odoo)
     except AIEError as error:
-        raise SystemExit(f"odoo-mcp: {error}") from None
+        print(f"odoo-mcp: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
     run(server, args)

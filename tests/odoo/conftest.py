@@ -33,7 +33,8 @@ def odoo(standin: StandinThread) -> StandinThread:
 def odoo_settings(
     url: str, user: str = "admin", password: str = "admin", **extra: Any
 ) -> OdooSettings:
-    return OdooSettings(url=url, db="acme", user=user, password=password, timeout_s=5, **extra)
+    values: dict[str, Any] = {"timeout_s": 5} | extra
+    return OdooSettings(url=url, db="acme", user=user, password=password, **values)
 
 
 @pytest.fixture

@@ -59,6 +59,30 @@ def demo(
 
 
 @app.command()
+def cloud(
+    interval: Annotated[float, typer.Option(help="Seconds between passes")] = 10.0,
+    passes: Annotated[int | None, typer.Option(help="Stop after this many passes")] = None,
+) -> None:
+    """The cloud agent: triage mail, draft replies and invoices, ask for approvals. Never
+    sends or posts. Runs until SIGTERM (PM2 keeps it up)."""
+    from orchestrator.agents import run_agent
+
+    raise typer.Exit(run_agent("cloud", interval, passes))
+
+
+@app.command()
+def local(
+    interval: Annotated[float, typer.Option(help="Seconds between passes")] = 10.0,
+    passes: Annotated[int | None, typer.Option(help="Stop after this many passes")] = None,
+) -> None:
+    """The local agent: execute what a person approved, file rejections, resolve sync
+    conflicts, refresh Dashboard.md; covers email when the cloud is away."""
+    from orchestrator.agents import run_agent
+
+    raise typer.Exit(run_agent("local", interval, passes))
+
+
+@app.command()
 def watch(
     cycle: Annotated[
         float, typer.Option(help="Seconds per IDLE cycle (polls at least this often)")

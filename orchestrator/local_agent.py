@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from orchestrator.cloud_agent import triage_all
+from orchestrator.drafting import Drafter
 from orchestrator.health import Health
 from orchestrator.toolbox import ToolBox, ToolFailed
 
@@ -24,7 +26,10 @@ MAX_ATTEMPTS = 3
 
 @dataclass
 class LocalAgent:
+    takeover_after_s: float = 15 * 60.0
+    drafter: Drafter = field(default_factory=Drafter)
     attempts: dict[str, int] = field(default_factory=dict)
+    covering: bool = False
 
     async def one_pass(self, tools: ToolBox, health: Health) -> None:
         await tools.call("vault", "heartbeat", note=f"pass {health.passes + 1}")
@@ -33,7 +38,30 @@ class LocalAgent:
             health.count("conflicts_resolved")
         await self.execute_approved(tools, health)
         await self.file_rejected(tools, health)
+        if tools.has("email") and await self.cloud_is_away(tools):
+            await triage_all(tools, health)
+            await self.drafter.work_queue(tools, health, ("email",))
         await tools.call("vault", "dashboard_refresh")
+
+    async def cloud_is_away(self, tools: ToolBox) -> bool:
+        """True while no cloud agent has beaten its heart within the takeover threshold."""
+        beats = (await tools.call("vault", "vault_status"))["heartbeats"]
+        ages = [b["age_seconds"] for b in beats if b.get("role") == "cloud"]
+        away = not ages or min(ages) > self.takeover_after_s
+        if away != self.covering:
+            self.covering = away
+            if away:
+                log.warning("the cloud agent is away: the local agent takes over email work")
+                await tools.call(
+                    "vault",
+                    "update_post",
+                    title="Local agent covers email",
+                    body="The cloud agent's heartbeat is stale; the laptop triages and drafts "
+                    "mail until it is back.",
+                )
+            else:
+                log.info("the cloud agent is back: email work is left to it")
+        return away
 
     async def execute_approved(self, tools: ToolBox, health: Health) -> None:
         approved = (await tools.call("vault", "approval_list", state="approved"))["approvals"]

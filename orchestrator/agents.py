@@ -1,0 +1,65 @@
+"""``ai-employee cloud`` and ``ai-employee local``: settings, MCP sessions to the servers
+this machine has settings for, the health file, and the shared loop."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import anyio
+
+from orchestrator.claude_code import ClaudeCode
+from orchestrator.cloud_agent import CloudAgent
+from orchestrator.drafting import Drafter
+from orchestrator.health import Health
+from orchestrator.local_agent import LocalAgent
+from orchestrator.loop import run_loop
+from orchestrator.toolbox import ToolBox
+from shared.serving import setup_logging
+from shared.settings import CoreSettings, Role, load
+
+__all__ = ["run_agent", "servers_configured"]
+
+log = logging.getLogger("ai-employee")
+
+
+def servers_configured(environ: dict[str, str] | None = None) -> tuple[str, ...]:
+    """The vault always; email and Odoo when this machine has their settings."""
+    env = os.environ if environ is None else environ
+    servers = ["vault"]
+    if env.get("AIE_IMAP_HOST"):
+        servers.append("email")
+    if env.get("AIE_ODOO_URL"):
+        servers.append("odoo")
+    return tuple(servers)
+
+
+def run_agent(role: Role, interval_s: float, max_passes: int | None = None) -> int:
+    program = f"ai-employee {role}"
+    core = load(CoreSettings, program)
+    if core.role != role:
+        print(f"{program}: AIE_ROLE is {core.role}; this command needs AIE_ROLE={role}", flush=True)
+        return 2
+    setup_logging()
+    health = Health(core.agent, core.role, core.state_path / f"health-{core.agent}.json")
+    drafter = Drafter(claude=ClaudeCode.from_environment())
+    agent: CloudAgent | LocalAgent
+    if role == "cloud":
+        agent = CloudAgent(core.agent, drafter)
+    else:
+        agent = LocalAgent(takeover_after_s=core.lease_minutes * 60, drafter=drafter)
+    servers = servers_configured()
+    log.info("%s starting with servers %s", core.agent, ", ".join(servers))
+
+    async def main() -> None:
+        async with ToolBox(servers, {}) as tools:
+            await run_loop(tools, health, agent.one_pass, interval_s, max_passes)
+
+    try:
+        anyio.run(main)
+    except Exception as error:  # a server that could not start: its own stderr said why
+        health.error(f"could not run: {error!r}")
+        health.write("failed")
+        log.error("stopped: %r", error)
+        return 1
+    return 0

@@ -1,0 +1,152 @@
+"""The thinking step of the cloud's work, done through MCP tools: an email task becomes a
+drafted reply and a send request; an accounting task becomes a draft invoice and a post
+request. Claude Code does it with the skills when it is enabled; the built-in rules do it
+otherwise, or when Claude Code did not finish the task.
+
+An accounting task the rules can work carries an ``invoice`` block in its body::
+
+    ```invoice
+    partner: Azure Interior
+    move_type: out_invoice        # or in_invoice for a vendor bill
+    reference: PO-77
+    lines:
+      - {description: Consulting, quantity: 10, price_unit: 100}
+    ```
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from orchestrator.claude_code import ClaudeCode
+from orchestrator.health import Health
+from orchestrator.toolbox import ToolBox, ToolFailed
+
+__all__ = ["Drafter", "invoice_spec"]
+
+log = logging.getLogger("ai-employee.drafting")
+
+INVOICE_BLOCK = re.compile(r"```invoice\s*\n(.*?)```", re.DOTALL)
+SKILLS = {"email": "email-triage", "accounting": "odoo-accounting"}
+
+
+def invoice_spec(body: str) -> dict[str, Any] | None:
+    """The ``invoice`` block of a task body as tool arguments, or None."""
+    match = INVOICE_BLOCK.search(body)
+    if not match:
+        return None
+    try:
+        spec = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return None
+    if not isinstance(spec, dict) or "partner" not in spec or not spec.get("lines"):
+        return None
+    allowed = {"partner", "lines", "move_type", "invoice_date", "due_date", "reference", "note"}
+    return {k: (str(v) if k.endswith("date") else v) for k, v in spec.items() if k in allowed}
+
+
+@dataclass
+class Drafter:
+    claude: ClaudeCode | None = None
+    skipped: set[str] = field(default_factory=set)  # tasks left for a person, this run
+
+    async def work_queue(self, tools: ToolBox, health: Health, domains: tuple[str, ...]) -> None:
+        """Claim and work every waiting task of these domains, oldest first."""
+        for domain in domains:
+            if domain == "email" and not tools.has("email"):
+                continue
+            if domain == "accounting" and not tools.has("odoo"):
+                continue
+            waiting = await tools.call(
+                "vault", "task_list", state="needs_action", domain=domain, limit=50
+            )
+            for task in waiting["tasks"]:
+                if task["id"] in self.skipped:
+                    continue
+                claim = await tools.call("vault", "task_claim", task_id=task["id"])
+                if not claim["claimed"]:
+                    continue
+                try:
+                    await self.work(tools, health, domain, task["id"])
+                except ToolFailed as failure:
+                    health.error(str(failure))
+                    log.warning("task %s: %s", task["id"], failure)
+                    await tools.call(
+                        "vault", "task_release", task_id=task["id"], note=failure.text[:500]
+                    )
+                    self.skipped.add(task["id"])
+
+    async def work(self, tools: ToolBox, health: Health, domain: str, task_id: str) -> None:
+        if self.claude is not None and await self.claude.run_skill(SKILLS[domain], task_id):
+            view = (await tools.call("vault", "task_get", task_id=task_id))["task"]
+            if view["state"] != "in_progress" or view["status"] == "awaiting_approval":
+                health.count(f"{domain}_by_claude_code")
+                return
+            log.info("Claude Code left %s unfinished; the built-in rules take it", task_id)
+        if domain == "email":
+            await self.email_task(tools, health, task_id)
+        else:
+            await self.accounting_task(tools, health, task_id)
+
+    async def email_task(self, tools: ToolBox, health: Health, task_id: str) -> None:
+        meta = (await tools.call("vault", "task_get", task_id=task_id))["task"]["meta"]
+        where = {"uid": meta["uid"], "folder": meta.get("folder", "INBOX")}
+        if meta.get("uidvalidity"):
+            where["uidvalidity"] = meta["uidvalidity"]
+        mail = await tools.call("email", "mail_get", **where)
+        suggestion = await tools.call("email", "mail_suggest_reply", **where)
+        sender = mail["from"]
+        if suggestion.get("body") is None:
+            reason = suggestion.get("reason") or "the handbook says a person answers this"
+            await tools.call(
+                "vault",
+                "update_post",
+                title=f"Mail from {sender} needs you",
+                body=f"“{mail['subject']}”: {reason}",
+            )
+            await tools.call(
+                "vault",
+                "task_complete",
+                task_id=task_id,
+                summary=f"Left for a person: {reason}",
+                outcome="no_action",
+            )
+            health.count("email_left_for_a_person")
+            return
+        draft = await tools.call("email", "mail_draft_reply", body=suggestion["body"], **where)
+        request = await tools.call(
+            "email", "mail_request_send", task_id=task_id, draft_id=draft["draft_id"]
+        )
+        await tools.call(
+            "vault",
+            "update_post",
+            title=f"Reply to {sender} drafted",
+            body=f"About “{mail['subject']}”; approve {request['approval_id']} to send it.",
+        )
+        health.count("email_drafted")
+
+    async def accounting_task(self, tools: ToolBox, health: Health, task_id: str) -> None:
+        task = (await tools.call("vault", "task_get", task_id=task_id))["task"]
+        spec = invoice_spec(task.get("body", ""))
+        if spec is None:
+            note = "no invoice block the rules can read; a person or Claude Code must draft this"
+            await tools.call("vault", "task_release", task_id=task_id, note=note)
+            self.skipped.add(task_id)
+            return
+        invoice = await tools.call("odoo", "invoice_create_draft", **spec)
+        request = await tools.call(
+            "odoo", "invoice_request_post", invoice_id=invoice["invoice_id"], task_id=task_id
+        )
+        total = f"{invoice['amount_total']:.2f} {invoice['currency']}"
+        await tools.call(
+            "vault",
+            "update_post",
+            title=f"Invoice for {invoice['partner_name']} drafted",
+            body=f"{invoice['move_type']}, {total}; approve {request['approval_id']} to post it.",
+        )
+        health.count("invoice_drafted")

@@ -1,0 +1,137 @@
+"""``ai-employee cloud`` and ``ai-employee local`` as commands, on a real Dovecot + SMTP and
+the Odoo stand-in, sharing one vault: the cloud drafts, a person approves by moving files,
+the local agent executes, files, and covers email while the cloud is away."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from tests.agents.conftest import BIN, agent_env, run_agent
+from tests.email.conftest import incoming
+from tests.odoo.conftest import count
+from tests.support.mail_servers import MailServers, wait_for
+
+INVOICE_TASK = """Azure Interior asked for the November consulting invoice.
+
+```invoice
+partner: Azure Interior
+reference: PO-2026-11
+lines:
+  - {description: Consulting November, quantity: 12, price_unit: 100}
+```
+"""
+
+
+def approve_all(vault: Path) -> list[str]:
+    moved = []
+    for pending in sorted((vault / "Pending_Approval").rglob("appr-*.md")):
+        shutil.move(pending, vault / "Approved" / pending.name)
+        moved.append(pending.stem)
+    return moved
+
+
+def create_task(vault: Path, env: dict[str, str], title: str, body: str) -> None:
+    from shared.settings import CoreSettings
+    from shared.vault import Vault
+
+    Vault(CoreSettings(role="cloud", vault=vault)).tasks.create(
+        "accounting", title, body, source_id=title
+    )
+
+
+def test_cloud_drafts_local_executes(mail: MailServers, odoo, vault_path: Path) -> None:
+    mail_env = mail.settings_env("ops@example.test")
+    cloud_env = agent_env(mail_env, odoo.url, vault_path, "cloud")
+    local_env = agent_env(mail_env, odoo.url, vault_path, "local")
+    mail.deliver("ops@example.test", incoming())
+    create_task(vault_path, cloud_env, "Invoice Azure for November", INVOICE_TASK)
+
+    cloud = run_agent(cloud_env, "cloud")
+    assert cloud.returncode == 0, cloud.stderr
+    pending = sorted(p.name for p in (vault_path / "Pending_Approval").rglob("appr-*.md"))
+    assert len(pending) == 2, cloud.stderr
+    assert count(odoo, "account.move", [["state", "=", "draft"]]) == 1
+    assert len(mail.messages("ops@example.test", "Drafts")) == 1
+    assert mail.deliveries == []  # the cloud never sends
+    updates = list((vault_path / "Updates").glob("*.md"))
+    assert len(updates) == 2
+
+    approve_all(vault_path)
+    local = run_agent(local_env, "local")
+    assert local.returncode == 0, local.stderr
+    wait_for(lambda: mail.messages("client@example.test"))
+    assert len(mail.deliveries) == 1
+    assert count(odoo, "account.move", [["state", "=", "posted"]]) == 1
+    assert list((vault_path / "Approved").glob("*.md")) == []
+    assert len(list((vault_path / "Done").glob("appr-*.md"))) == 2
+    assert len(list((vault_path / "Done").glob("email-*.md"))) == 1
+    assert len(list((vault_path / "Done").glob("accounting-*.md"))) == 1
+    dashboard = (vault_path / "Dashboard.md").read_text()
+    assert "Reply to" in dashboard or "drafted" in dashboard.lower()
+
+    again = run_agent(cloud_env, "cloud")  # nothing new: nothing done twice
+    assert again.returncode == 0
+    assert list((vault_path / "Pending_Approval").rglob("appr-*.md")) == []
+    assert len(mail.messages("ops@example.test", "Drafts")) == 0
+    health = json.loads((vault_path / ".aie" / "health-local-agent.json").read_text())
+    assert health["state"] == "stopped" and health["counters"]["executed_send_email"] == 1
+
+
+def test_local_covers_email_only_while_the_cloud_is_away(
+    mail: MailServers, odoo, vault_path: Path
+) -> None:
+    mail_env = mail.settings_env("ops@example.test")
+    local_env = agent_env(mail_env, odoo.url, vault_path, "local", AIE_LEASE_MINUTES="0.15")
+    cloud_env = agent_env(mail_env, odoo.url, vault_path, "cloud")
+    # the cloud is alive (a fresh heartbeat) but has not looked at the mail yet
+    subprocess.run(
+        [str(BIN / "ai-employee"), "cloud", "--passes", "1"],
+        env=cloud_env | {"AIE_IMAP_HOST": ""},
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    mail.deliver("ops@example.test", incoming())
+    assert run_agent(local_env, "local").returncode == 0
+    assert list((vault_path / "Pending_Approval").rglob("appr-*.md")) == []  # left to the cloud
+
+    time.sleep(9.5)  # the cloud's heartbeat is now older than the 9 s threshold
+    covered = run_agent(local_env, "local")
+    assert covered.returncode == 0, covered.stderr
+    (request,) = list((vault_path / "Pending_Approval" / "email").glob("appr-*.md"))
+    assert "local-agent" in request.read_text()
+    assert any("covers email" in p.read_text() for p in (vault_path / "Updates").rglob("*.md"))
+
+
+def test_sigterm_finishes_the_pass_and_stops_cleanly(
+    mail: MailServers, odoo, vault_path: Path
+) -> None:
+    env = agent_env(mail.settings_env("ops@example.test"), odoo.url, vault_path, "local")
+    proc = subprocess.Popen(
+        [str(BIN / "ai-employee"), "local", "--interval", "0.5"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    health_file = vault_path / ".aie" / "health-local-agent.json"
+    wait_for(
+        lambda: health_file.is_file() and json.loads(health_file.read_text())["passes"] >= 1,
+        timeout=60,
+    )
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "finishing the current pass" in err
+    assert json.loads(health_file.read_text())["state"] == "stopped"
+
+
+def test_wrong_role_is_refused(mail: MailServers, odoo, vault_path: Path) -> None:
+    env = agent_env(mail.settings_env("ops@example.test"), odoo.url, vault_path, "local")
+    done = run_agent(env, "cloud")
+    assert done.returncode == 2 and "needs AIE_ROLE=cloud" in done.stdout + done.stderr

@@ -67,6 +67,12 @@ def mounts(svc: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return out
 
 
+def run(
+    args: list[str], env: dict[str, str] | None = None, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, env=env, capture_output=True, text=True, check=check)
+
+
 def compose_unescape(script: str) -> str:
     """What the container receives: Compose turns `$$` into `$` (and would interpolate
     any lone `$`, so a runtime variable written with one `$` is a bug)."""
@@ -216,13 +222,7 @@ def test_odoo_entrypoint_writes_a_private_config_with_the_master_password(
         "ODOO_RC": str(rc),
         "ODOO_MASTER_PASSWORD": "s3cret %s 'quoted'",
     }
-    result = subprocess.run(
-        [shell, flags, script, argv0, "sh", "-c", 'echo "started with $ODOO_RC"'],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run([shell, flags, script, argv0, "sh", "-c", 'echo "started with $ODOO_RC"'], env)
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"started with {rc}\n"
     assert (rc.stat().st_mode & 0o777) == 0o600
@@ -303,9 +303,7 @@ class BackupBed:
             "FAKE_DATABASES": "acme second",
             **env,
         }
-        return subprocess.run(
-            ["sh", str(BACKUP_SH)], env=full, capture_output=True, text=True, check=False
-        )
+        return run(["sh", str(BACKUP_SH)], full)
 
     def names(self) -> set[str]:
         return {path.name for path in self.dir.iterdir()}
@@ -420,20 +418,13 @@ def postgres() -> Iterator[Path]:
     data = base / "data"
     ctl = [*as_postgres, str(bindir / "pg_ctl"), "-D", str(data)]
     try:
-        subprocess.run(
-            [*as_postgres, str(bindir / "initdb"), "-D", str(data), "-U", "odoo", "-A", "trust"],
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            [*ctl, "-w", "-l", str(base / "log"), "-o", f"-k {base} -c listen_addresses=''"]
-            + ["start"],
-            check=True,
-            capture_output=True,
-        )
+        initdb = [str(bindir / "initdb"), "-D", str(data), "-U", "odoo", "-A", "trust"]
+        run([*as_postgres, *initdb], check=True)
+        options = f"-k {base} -c listen_addresses=''"
+        run([*ctl, "-w", "-l", str(base / "log"), "-o", options, "start"], check=True)
         yield base
     finally:
-        subprocess.run([*ctl, "-m", "immediate", "stop"], capture_output=True, check=False)
+        run([*ctl, "-m", "immediate", "stop"])
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -441,36 +432,23 @@ def test_backup_against_real_postgres_is_restorable(postgres: Path, tmp_path: Pa
     env = {"PATH": os.environ["PATH"], "PGHOST": str(postgres), "PGUSER": "odoo"}
 
     def sql(db: str, statement: str) -> str:
-        return subprocess.run(
-            ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", statement],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        psql = ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", db, "-c"]
+        return run([*psql, statement], env, check=True).stdout
 
     for db in ("acme", "beta"):
         sql("postgres", f"CREATE DATABASE {db}")
     sql("acme", "CREATE TABLE account_move (name text); INSERT INTO account_move VALUES ('INV/1')")
     backups = tmp_path / "backups"
-    result = subprocess.run(
+    result = run(
         ["sh", str(BACKUP_SH)],
-        env={**env, "ODOO_BACKUP_DIR": str(backups), "ODOO_FILESTORE_DIR": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        check=False,
+        {**env, "ODOO_BACKUP_DIR": str(backups), "ODOO_FILESTORE_DIR": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr
     assert "ok: 2 database(s): acme beta" in result.stdout
     [dump] = backups.glob("odoo-acme-*.dump")
 
     sql("postgres", "CREATE DATABASE restored")
-    subprocess.run(
-        ["pg_restore", "--no-owner", "-d", "restored", str(dump)],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    run(["pg_restore", "--no-owner", "-d", "restored", str(dump)], env, check=True)
     assert sql("restored", "SELECT name FROM account_move") == "INV/1\n"
 
 
@@ -481,7 +459,7 @@ def _compose_command() -> list[str] | None:
     for command in (["docker", "compose"], ["docker-compose"]):
         if shutil.which(command[0]) is None:
             continue
-        probe = subprocess.run([*command, "version"], capture_output=True, text=True, check=False)
+        probe = run([*command, "version"])
         # Compose v1 (Python, end of life) does not read the Compose Specification.
         if probe.returncode == 0 and re.search(r"v?2\.\d+", probe.stdout):
             return command
@@ -497,17 +475,11 @@ def test_docker_compose_accepts_the_file_and_requires_its_secrets(tmp_path: Path
         "ODOO_DOMAIN=odoo.example.com\nODOO_ADMIN_EMAIL=admin@example.com\n"
         "POSTGRES_USER=odoo\nPOSTGRES_PASSWORD=pw-from-env\nODOO_MASTER_PASSWORD=master\n"
     )
-    base_env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
 
     def config(env_text: str) -> subprocess.CompletedProcess[str]:
         env_file.write_text(env_text)
-        return subprocess.run(
-            [*command, "-f", str(COMPOSE), "--env-file", str(env_file), "config"],
-            env=base_env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        args = [*command, "-f", str(COMPOSE), "--env-file", str(env_file), "config"]
+        return run(args, {"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
 
     ok = config(full)
     assert ok.returncode == 0, ok.stderr

@@ -1,0 +1,104 @@
+"""The PM2 ecosystem file, run by the real PM2: it starts the cloud stack (the inbox watcher
+and the cloud agent); an agent killed with SIGKILL is restarted by PM2 and resumes without
+losing or duplicating work."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.email.conftest import incoming
+from tests.support.mail_servers import MailServers, wait_for
+from tests.support.node_tools import ROOT, node_tool
+
+ECOSYSTEM = ROOT / "deployment" / "cloud" / "ecosystem.config.js"
+
+
+@pytest.fixture
+def pm2(tmp_path: Path) -> Iterator[Any]:
+    binary = node_tool("pm2")
+    home = tmp_path / "pm2-home"
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("AIE_")} | {
+        "PM2_HOME": str(home)
+    }
+
+    def run(*args: str, env: dict[str, str] | None = None) -> str:
+        done = subprocess.run(
+            [str(binary), *args],
+            env=base_env | (env or {}),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def apps() -> dict[str, dict[str, Any]]:
+        return {app["name"]: app for app in json.loads(run("jlist"))}
+
+    run.apps = apps  # type: ignore[attr-defined]
+    try:
+        yield run
+    finally:
+        subprocess.run([str(binary), "kill"], env=base_env, capture_output=True, timeout=60)
+
+
+def approvals(vault: Path) -> list[Path]:
+    return sorted((vault / "Pending_Approval" / "email").glob("appr-*.md"))
+
+
+@pytest.mark.slow
+def test_pm2_runs_the_cloud_stack_and_restarts_a_killed_agent(
+    pm2: Any, mail: MailServers, vault_path: Path, tmp_path: Path
+) -> None:
+    env = mail.settings_env("ops@example.test") | {
+        "AIE_VAULT": str(vault_path),
+        "AIE_HOME": str(ROOT),
+        "AIE_LOG_DIR": str(tmp_path / "logs"),
+    }
+    env = {k: v for k, v in env.items() if not k.startswith("AIE_SMTP")}  # the cloud cannot send
+    pm2("start", str(ECOSYSTEM), env=env)
+    apps = wait_for(
+        lambda: (
+            (a := pm2.apps()) and all(x["pm2_env"]["status"] == "online" for x in a.values()) and a
+        ),
+        timeout=60,
+    )
+    assert set(apps) == {"aie-inbox-watcher", "aie-cloud-agent"}
+
+    mail.deliver("ops@example.test", incoming())
+    wait_for(lambda: len(approvals(vault_path)) == 1, timeout=60)
+
+    agent = pm2.apps()["aie-cloud-agent"]
+    os.kill(agent["pid"], signal.SIGKILL)
+    restarted = wait_for(
+        lambda: (
+            (a := pm2.apps()["aie-cloud-agent"])["pm2_env"]["restart_time"] >= 1
+            and a["pm2_env"]["status"] == "online"
+            and a["pid"] != agent["pid"]
+            and a
+        ),
+        timeout=60,
+    )
+    assert restarted["pid"] != agent["pid"]
+
+    mail.deliver(
+        "ops@example.test",
+        incoming(subject="Second question", message_id="<q2@client.example.test>"),
+    )
+    wait_for(lambda: len(approvals(vault_path)) == 2, timeout=60)
+    health = vault_path / ".aie" / "health-cloud-agent.json"
+    wait_for(lambda: json.loads(health.read_text())["passes"] >= 2, timeout=60)
+    assert len(approvals(vault_path)) == 2  # nothing lost, nothing twice
+    assert len(mail.messages("ops@example.test", "Drafts")) == 2
+    assert len(list((vault_path / "Needs_Action" / "email").glob("*.md"))) == 0
+    assert mail.deliveries == []
+    logs = (tmp_path / "logs" / "cloud-agent.err.log").read_text()
+    assert "ops-pw" not in logs  # the IMAP password never reaches a log line

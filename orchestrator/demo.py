@@ -1,9 +1,14 @@
-"""``ai-employee demo``: the Platinum story on one machine, through the real MCP servers.
+"""``ai-employee demo``: the Platinum gate on one machine, for real.
 
-Act 1 (the vault): two replicas of one vault, a cloud agent and a local agent each with
-its own ``vault-mcp`` over stdio. Both claim the same task while the replicas are apart;
-a sync copies both ways; both copies survive (as Syncthing leaves them); the vault server
-resolves the conflict identically on both sides; the human approves; status is printed.
+Two vault replicas synced by two Syncthing instances, a real Dovecot and SMTP relay, the
+Odoo stand-in, and the two agents as their own processes (see stack.py).
+
+Act 1 (US1): the laptop is off; a customer's mail arrives; the cloud agent triages and
+drafts a reply and asks for approval; the laptop comes up; a person approves by moving
+the file; the local agent sends it, once; the task is done on both replicas.
+Act 2 (US2): an invoice drafted in Odoo by the cloud, approved, posted by the laptop.
+Act 3 (US3): both agents claim the same task while the replicas are apart; after the
+sync one claim wins on both replicas and the other goes to Conflicts/.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,145 +24,194 @@ import anyio
 from mcp import Client, StdioServerParameters
 from rich.console import Console
 
-from orchestrator.folder_sync import FolderSync
+from orchestrator.stack import PlatinumStack, wait_until
 from orchestrator.status_view import render_status
-from orchestrator.vault_init import init_vault
 from servers.vault_mcp.models import VaultStatus
 
 __all__ = ["run_demo"]
 
+INVOICE_NOTE = """Azure Interior confirmed the November workshop; invoice it.
 
+```invoice
+partner: Azure Interior
+reference: PO-2026-118
+lines:
+  - {description: Workshop facilitation (2 days), quantity: 2, price_unit: 1200}
+  - {description: Travel, quantity: 1, price_unit: 180, taxes: []}
+```
+"""
+
+
+@dataclass
 class Timeline:
-    def __init__(self, console: Console) -> None:
-        self.console = console
-        self.start = time.monotonic()
+    console: Console
+    start: float = field(default_factory=time.monotonic)
+    marks: dict[str, float] = field(default_factory=dict)
 
     def say(self, who: str, text: str) -> None:
         elapsed = time.monotonic() - self.start
-        colour = {"cloud": "cyan", "local": "magenta", "sync": "yellow"}.get(who, "white")
+        colour = {"cloud": "cyan", "local": "magenta", "sync": "yellow", "human": "green"}.get(
+            who, "white"
+        )
         self.console.print(f"[dim]{elapsed:7.2f}s[/] [{colour}]{who:>6}[/] {text}")
+
+    def mark(self, name: str) -> None:
+        self.marks[name] = time.monotonic()
+
+    def since(self, name: str) -> float:
+        return time.monotonic() - self.marks[name]
+
+
+def _approve(vault: Path, pending: Path) -> Path:
+    """What a person does in Obsidian: move the request into Approved/."""
+    target = vault / "Approved" / pending.name
+    shutil.move(pending, target)
+    return target
+
+
+def _pending(vault: Path, domain: str) -> list[Path]:
+    return sorted((vault / "Pending_Approval" / domain).glob("appr-*.md"))
+
+
+def act_us1(stack: PlatinumStack, t: Timeline) -> dict[str, float]:
+    t.say("local", "[bold]the laptop is closed[/bold]: only the cloud agent runs")
+    stack.start_agent("cloud")
+    wait_until(lambda: list((stack.cloud_vault / "Signals").glob("*cloud*")), 60)
+    t.mark("mail")
+    message_id = stack.client_sends(
+        "Resend the October invoice?", "Hello,\n\nCould you resend the October invoice?\n\nAlice"
+    )
+    t.say("client", f"Alice writes to ops@ ({message_id})")
+    task = wait_until(lambda: list((stack.cloud_vault / "In_Progress").rglob("email-*.md")), 60)[0]
+    t.say("cloud", f"task {task.stem} claimed ({t.since('mail'):.2f} s after the mail)")
+    pending = wait_until(lambda: _pending(stack.cloud_vault, "email"), 60)[0]
+    t.say("cloud", f"reply drafted in Drafts, approval requested: {pending.name}")
+    local_copy = wait_until(lambda: _pending(stack.local_vault, "email"), 60)[0]
+    to_local = t.since("mail")
+    t.say("sync", f"the request reached the laptop's replica ({to_local:.2f} s after the mail)")
+
+    t.say("local", "[bold]the laptop opens[/bold]: the local agent starts")
+    stack.start_agent("local")
+    _approve(stack.local_vault, local_copy)
+    t.mark("approved")
+    t.say("human", f"approves: moves {local_copy.name} to Approved/")
+    reply = wait_until(
+        lambda: [m for m in stack.client_inbox() if m.get("in-reply-to") == message_id], 60
+    )
+    to_reply = t.since("approved")
+    t.say(
+        "client",
+        f"the reply arrives, threaded: “{reply[0]['subject']}” ({to_reply:.2f} s after approval)",
+    )
+    for vault, who in ((stack.local_vault, "local"), (stack.cloud_vault, "cloud")):
+        wait_until(lambda v=vault: (v / "Done" / task.name).is_file(), 60)  # type: ignore[misc]
+        t.say(who, f"task {task.stem} is in Done/ on the {who} replica")
+    time.sleep(2.5)
+    count = len([m for m in stack.client_inbox() if m.get("in-reply-to") == message_id])
+    t.say("client", f"replies in Alice's inbox: {count} (exactly once)")
+    if count != 1:
+        raise RuntimeError(f"{count} replies arrived, expected exactly one")
+    return {"mail_to_local_request_s": to_local, "approval_to_reply_s": to_reply}
+
+
+def act_us2(stack: PlatinumStack, t: Timeline) -> dict[str, float]:
+    from shared.settings import CoreSettings
+    from shared.vault import Vault
+
+    t.mark("invoice")
+    cloud = Vault(CoreSettings(role="cloud", vault=stack.cloud_vault, agent="owner"))
+    task, _ = cloud.tasks.create(
+        "accounting", "Invoice Azure Interior: November workshop", INVOICE_NOTE
+    )
+    t.say("human", f"the owner files an accounting task: {task.id}")
+    pending = wait_until(lambda: _pending(stack.cloud_vault, "accounting"), 60)[0]
+    t.say(
+        "cloud",
+        f"draft invoice created in Odoo as user 'drafter'; approval requested: {pending.name}",
+    )
+    local_copy = wait_until(lambda: _pending(stack.local_vault, "accounting"), 60)[0]
+    summary = next(
+        line for line in local_copy.read_text().splitlines() if line.startswith("# Approve")
+    )
+    t.say("sync", f"on the laptop: {summary[2:]}")
+    _approve(stack.local_vault, local_copy)
+    t.mark("approved_invoice")
+    t.say("human", "approves the exact amounts: moves it to Approved/")
+    done = wait_until(lambda: (stack.local_vault / "Done" / local_copy.name).is_file(), 60)
+    took = t.since("approved_invoice")
+    posted = (stack.local_vault / "Done" / local_copy.name).read_text()
+    name = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in posted.splitlines()
+            if ln.strip().startswith("posted:")
+        ),
+        "?",
+    )
+    t.say("local", f"posted in Odoo as {name} ({took:.2f} s after approval)")
+    return {"invoice_approval_to_posted_s": took} if done else {}
+
+
+def _vault_client(vault: Path, role: str, agent: str) -> StdioServerParameters:
+    env = {"AIE_ROLE": role, "AIE_VAULT": str(vault), "AIE_AGENT": agent}
+    return StdioServerParameters(
+        command=str(Path(sys.executable).parent / "vault-mcp"), args=[], env=env
+    )
 
 
 async def _call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
     result = await client.call_tool(tool, args)
     if result.is_error:
-        raise RuntimeError(f"{tool}: {result.content[0].text}")  # type: ignore[union-attr]
-    content: dict[str, Any] = result.structured_content or {}
-    return content
+        raise RuntimeError(f"{tool}: {getattr(result.content[0], 'text', '')}")
+    return result.structured_content or {}
 
 
-def _server(vault: Path, role: str) -> StdioServerParameters:
-    command = str(Path(sys.executable).parent / "vault-mcp")
-    return StdioServerParameters(
-        command=command, args=[], env={"AIE_ROLE": role, "AIE_VAULT": str(vault)}
-    )
-
-
-async def _vault_act(console: Console, workdir: Path) -> int:
-    t = Timeline(console)
-    cloud_vault, local_vault = workdir / "cloud" / "Vault", workdir / "local" / "Vault"
-    for v in (cloud_vault, local_vault):
-        init_vault(v)
-    sync = FolderSync(cloud_vault, local_vault)
-    t.say("sync", f"two replicas: {cloud_vault} and {local_vault}")
-    sync.sync()
-    async with AsyncExitStack() as stack:
-        cloud = await stack.enter_async_context(
-            Client(_server(cloud_vault, "cloud"), mode="legacy")
-        )
-        local = await stack.enter_async_context(
-            Client(_server(local_vault, "local"), mode="legacy")
-        )
-        t.say(
-            "cloud",
-            "vault-mcp started (role cloud); "
-            f"{len((await cloud.list_tools()).tools)} tools, no approval_decide",
-        )
-        await _call(cloud, "heartbeat", note="watching the inbox")
-        await _call(local, "heartbeat", note="laptop open")
+async def act_us3(stack: PlatinumStack, t: Timeline) -> VaultStatus:
+    for role in ("cloud", "local"):
+        stack.stop_agent(role)
+    t.say("sync", "both agents stopped; a task both will want")
+    async with (
+        Client(_vault_client(stack.cloud_vault, "cloud", "cloud-agent"), mode="legacy") as cloud,
+        Client(_vault_client(stack.local_vault, "local", "local-agent"), mode="legacy") as local,
+    ):
         task = await _call(
             cloud,
             "task_create",
-            domain="email",
-            title="Reply to Alice: question about invoice INV/2026/00042",
-            body="From: alice@example.test\n\nCould you resend the invoice?",
-            source_id="<demo-alice-1@example.test>",
+            domain="general",
+            title="Call back Bob about the renewal",
+            body="Bob asked for a call this week.",
+            source_id="demo-bob-renewal",
         )
-        t.say("cloud", f"task {task['id']} created in Needs_Action/email/")
-        for line in sync.sync():
-            t.say("sync", line)
-
+        await anyio.to_thread.run_sync(stack.wait_synced)
+        t.say("sync", f"task {task['id']} is on both replicas")
+        stack.disconnect()
         t.say("sync", "[bold]the network drops: the replicas are apart[/bold]")
-        claim = await _call(cloud, "task_claim", task_id=task["id"])
-        t.say("cloud", f"task_claim → claimed={claim['claimed']} ({claim['path']})")
-        await anyio.sleep(0.05)
-        claim = await _call(local, "task_claim", task_id=task["id"])
-        t.say("local", f"task_claim → claimed={claim['claimed']} ({claim['path']})")
-        params = {
-            "to": "alice@example.test",
-            "subject": "Re: invoice INV/2026/00042",
-            "body": "Hello Alice,\n\nHere it is again.\n\nBest regards,\nSam",
-        }
-        cloud_req = await _call(
-            cloud,
-            "approval_request",
-            task_id=task["id"],
-            action="send_email",
-            params=params,
-            editable=["body"],
-            summary="Send the reply to Alice",
+        for who, client in (("cloud", cloud), ("local", local)):
+            claim = await _call(client, "task_claim", task_id=task["id"])
+            t.say(who, f"task_claim → claimed={claim['claimed']}")
+            await anyio.sleep(0.05)
+        stack.reconnect()
+        took = await anyio.to_thread.run_sync(stack.wait_synced)
+        t.say(
+            "sync",
+            f"[bold]back together[/bold]: synced in {took:.2f} s; both claims survived the sync",
         )
-        t.say("cloud", f"approval requested: {cloud_req['id']}")
-        local_req = await _call(
-            local,
-            "approval_request",
-            task_id=task["id"],
-            action="send_email",
-            params=params | {"body": "Hi Alice!"},
-            summary="Send the reply to Alice (local draft)",
-        )
-        t.say("local", f"approval requested: {local_req['id']}")
-
-        t.say("sync", "[bold]the network is back: sync both ways[/bold]")
-        for line in sync.sync():
-            t.say("sync", line)
         status = await _call(local, "vault_status")
-        t.say("local", f"vault_status: task in several places: {status['unresolved_duplicates']}")
-        for who, client in (("local", local), ("cloud", cloud)):  # each on its own replica
+        t.say("local", f"vault_status: in two places: {status['unresolved_duplicates']}")
+        for who, client in (("local", local), ("cloud", cloud)):
             for r in (await _call(client, "conflicts_resolve"))["resolved"]:
                 t.say(
                     who,
-                    f"conflicts_resolve: winner {r['winner']} ({r['rule']}); "
-                    f"moved {r['loser']} and approvals {r['moved_approvals']}",
+                    f"conflicts_resolve: {r['winner']} wins ({r['rule']}); "
+                    "the other copy → Conflicts/",
                 )
-        t.say("sync", "both replicas resolved it alike; sync again")
-        for line in sync.sync():
-            t.say("sync", line)
-
-        decided = await _call(
-            local, "approval_decide", approval_id=cloud_req["id"], decision="approve"
-        )
-        t.say("local", f"the human approves {cloud_req['id']} → {decided['approval']['path']}")
-        await _call(local, "dashboard_refresh")
-        for line in sync.sync():
-            t.say("sync", line)
-        final = VaultStatus.model_validate(await _call(cloud, "vault_status"))
-    same = _snapshot(cloud_vault) == _snapshot(local_vault)
-    t.say("sync", f"replicas identical after sync: {same}")
-    console.print(render_status(final, []))
-    console.print(
-        f"\nOpen [bold]{local_vault}[/bold] in Obsidian to see the result "
-        "(Conflicts/ holds the losing claim and its approval request)."
+        await anyio.to_thread.run_sync(stack.wait_synced)
+        final = VaultStatus.model_validate(await _call(local, "vault_status"))
+    t.say(
+        "sync",
+        f"one holder on both replicas; duplicates left: {final.unresolved_duplicates or 'none'}",
     )
-    return 0 if same and not final.unresolved_duplicates else 1
-
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and "Logs" not in p.parts and ".aie" not in p.parts
-    }
+    return final
 
 
 def run_demo(console: Console, workdir: Path) -> int:
@@ -165,5 +219,27 @@ def run_demo(console: Console, workdir: Path) -> int:
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
-    console.rule("[bold]Act 1: the vault: both agents claim while apart[/bold]")
-    return anyio.run(_vault_act, console, workdir)
+    t = Timeline(console)
+    figures: dict[str, float] = {}
+    try:
+        with PlatinumStack(workdir, t.say) as stack:
+            console.rule("[bold]Act 1 · US1: mail answered while the laptop was closed[/bold]")
+            figures |= act_us1(stack, t)
+            console.rule(
+                "[bold]Act 2 · US2: an invoice drafted on the cloud, posted on the laptop[/bold]"
+            )
+            figures |= act_us2(stack, t)
+            console.rule("[bold]Act 3 · US3: both agents claim one task while apart[/bold]")
+            final = anyio.run(act_us3, stack, t)
+    except (RuntimeError, TimeoutError) as error:
+        console.print(f"[red]demo failed: {error}[/red]; logs in {workdir / 'logs'}")
+        return 1
+    console.print(render_status(final, []))
+    console.rule("[bold]Timings[/bold]")
+    for name, value in figures.items():
+        console.print(f"  {name.replace('_', ' ')}: {value:.2f}")
+    console.print(
+        f"\nOpen [bold]{workdir / 'local' / 'Vault'}[/bold] in Obsidian: Done/ holds the sent "
+        "reply and the posted invoice, Conflicts/ the losing claim, Logs/ every step."
+    )
+    return 0 if not final.unresolved_duplicates else 1

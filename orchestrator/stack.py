@@ -1,0 +1,282 @@
+"""The whole Platinum setup on one machine, for the demo, the end-to-end tests and the
+benchmark: two vault replicas synced by two real Syncthing instances on loopback, a real
+Dovecot + SMTP relay and the Odoo stand-in as their own processes, and the two agents as
+child processes of their own (``ai-employee cloud`` / ``ai-employee local``).
+
+The mail servers and the Odoo stand-in are test support code, started here as processes
+(``python -m tests.support...``) and never imported: the agents talk to them over the
+wire exactly as they would talk to a real mail provider and a real Odoo.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import json
+import os
+import smtplib
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import IO, Any
+
+from orchestrator.folder_sync import FolderSync
+from orchestrator.syncpair import SyncPair, syncthing_available
+from orchestrator.vault_init import init_vault
+
+__all__ = ["PlatinumStack", "Say"]
+
+PROJECT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+Say = Callable[[str, str], None]
+OPS, CLIENT = "ops@example.test", "client@example.test"
+
+
+def _quiet(who: str, text: str) -> None:
+    pass
+
+
+class _Service:
+    """A child process that prints one line when it is ready."""
+
+    def __init__(self, argv: list[str], log: Path) -> None:
+        self.name = argv[2] if len(argv) > 2 else argv[0]
+        self.log = log.open("ab")
+        env = dict(os.environ, PYTHONPATH=str(PROJECT))
+        self.proc = subprocess.Popen(
+            argv,
+            cwd=PROJECT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+        )
+
+    def ready_line(self, timeout: float = 60.0) -> str:
+        stdout = self.proc.stdout
+        assert stdout is not None
+        found: list[str] = []
+        reader = threading.Thread(target=lambda: found.append(stdout.readline().decode()))
+        reader.start()
+        reader.join(timeout)
+        if not found or not found[0]:
+            self.stop()
+            raise RuntimeError(f"{self.name} did not start; see {self.log.name}")
+        return found[0]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+
+
+class PlatinumStack:
+    def __init__(self, workdir: Path, say: Say = _quiet, use_syncthing: bool | None = None) -> None:
+        self.workdir = workdir.resolve()
+        self.say = say
+        self.cloud_vault = self.workdir / "cloud" / "Vault"
+        self.local_vault = self.workdir / "local" / "Vault"
+        self.logs = self.workdir / "logs"
+        self.use_syncthing = (
+            syncthing_available() is not None if use_syncthing is None else use_syncthing
+        )
+        self.sync: SyncPair | None = None
+        self._fallback: FolderSync | None = None
+        self._fallback_stop = threading.Event()
+        self.mail_users: dict[str, dict[str, str]] = {}
+        self.ca_file = ""
+        self.odoo_url = ""
+        self._services: list[_Service] = []
+        self.agents: dict[str, subprocess.Popen[bytes]] = {}
+        self._agent_logs: dict[str, IO[bytes]] = {}
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def __enter__(self) -> PlatinumStack:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        for vault in (self.cloud_vault, self.local_vault):
+            init_vault(vault)
+        self._start_sync()
+        mail = _Service(
+            [sys.executable, "-m", "tests.support.mail_process"], self.logs / "mail.log"
+        )
+        self._services.append(mail)
+        info = json.loads(mail.ready_line())
+        self.mail_users, self.ca_file = info["users"], info["ca_file"]
+        self.say("mail", "Dovecot (IMAPS) and an SMTP relay on loopback")
+        odoo = _Service(
+            [sys.executable, "-m", "tests.support.odoo_standin", "--port", "0", "--db", "acme"],
+            self.logs / "odoo.log",
+        )
+        self._services.append(odoo)
+        line = odoo.ready_line()
+        self.odoo_url = line.split("listening on ", 1)[1].split()[0]
+        self.say("odoo", f"Odoo stand-in (Odoo 17 JSON-RPC) at {self.odoo_url}")
+
+    def _start_sync(self) -> None:
+        if self.use_syncthing:
+            self.sync = SyncPair(self.cloud_vault, self.local_vault, self.workdir / "syncthing")
+            self.sync.start()
+            self.sync.wait_connected(timeout=60)
+            self.say(
+                "sync", "two Syncthing instances on loopback share the vault (1 s watcher delay)"
+            )
+            return
+        self.say(
+            "sync",
+            "[bold red]Syncthing is not installed: the replicas are synced by the built-in "
+            "folder sync (Syncthing's rules, once a second) instead[/]",
+        )
+        self._fallback = FolderSync(self.cloud_vault, self.local_vault)
+
+        def loop() -> None:
+            while not self._fallback_stop.wait(1.0):
+                if self._fallback is not None:
+                    self._fallback.sync()
+
+        threading.Thread(target=loop, daemon=True).start()
+
+    def stop(self) -> None:
+        for role in list(self.agents):
+            self.stop_agent(role)
+        for service in reversed(self._services):
+            service.stop()
+        self._services.clear()
+        self._fallback_stop.set()
+        if self.sync is not None:
+            self.sync.stop()
+            self.sync = None
+
+    # -- sync control --------------------------------------------------------------------------
+    def disconnect(self) -> None:
+        if self.sync is not None:
+            self.sync.pause_all()
+        else:
+            self._fallback_stop.set()
+
+    def reconnect(self) -> None:
+        if self.sync is not None:
+            self.sync.resume_all()
+        elif self._fallback is not None:
+            self._fallback_stop = threading.Event()
+            self._start_sync()
+
+    def wait_synced(self, timeout: float = 60.0) -> float:
+        if self.sync is not None:
+            return self.sync.wait_until_synced(timeout)
+        start = time.monotonic()
+        assert self._fallback is not None
+        self._fallback.sync()
+        return time.monotonic() - start
+
+    # -- agents --------------------------------------------------------------------------------
+    def env(self, role: str) -> dict[str, str]:
+        ops = self.mail_users[OPS]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AIE_")}
+        env |= {k: v for k, v in ops.items() if k.startswith("AIE_IMAP")}
+        vault = self.cloud_vault if role == "cloud" else self.local_vault
+        env |= {
+            "AIE_ROLE": role,
+            "AIE_VAULT": str(vault),
+            "AIE_ODOO_URL": self.odoo_url,
+            "AIE_ODOO_DB": "acme",
+        }
+        if role == "cloud":  # read and draft only: no SMTP, an Odoo user that cannot post
+            env |= {"AIE_ODOO_USER": "drafter", "AIE_ODOO_PASSWORD": "acme-drafter-api-key"}
+        else:
+            env |= {k: v for k, v in ops.items() if k.startswith("AIE_SMTP")}
+            env |= {"AIE_ODOO_USER": "admin", "AIE_ODOO_PASSWORD": "acme-admin-api-key"}
+        return env
+
+    def start_agent(self, role: str, interval_s: float = 1.0, **extra: str) -> None:
+        log = (self.logs / f"{role}-agent.log").open("ab")
+        self._agent_logs[role] = log
+        self.agents[role] = subprocess.Popen(
+            [str(BIN / "ai-employee"), role, "--interval", str(interval_s)],
+            env=self.env(role) | extra,
+            stdout=log,
+            stderr=log,
+        )
+
+    def stop_agent(self, role: str) -> None:
+        proc = self.agents.pop(role, None)
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log = self._agent_logs.pop(role, None)
+        if log:
+            log.close()
+
+    # -- the outside world ---------------------------------------------------------------------
+    def _tls(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_file)
+
+    def client_sends(self, subject: str, body: str) -> str:
+        """The customer writes to the business, through the SMTP relay; returns the Message-ID."""
+        user = self.mail_users[CLIENT]
+        msg = EmailMessage()
+        msg["From"] = f"Alice Client <{CLIENT}>"
+        msg["To"] = f"Acme Ops <{OPS}>"
+        msg["Subject"] = subject
+        msg["Message-ID"] = make_msgid(domain="client.example.test")
+        msg.set_content(body)
+        with smtplib.SMTP_SSL(
+            user["AIE_SMTP_HOST"], int(user["AIE_SMTP_PORT"]), context=self._tls()
+        ) as smtp:
+            smtp.login(CLIENT, user["AIE_SMTP_PASSWORD"])
+            smtp.send_message(msg)
+        return str(msg["Message-ID"])
+
+    def client_inbox(self) -> list[dict[str, str]]:
+        """Subject, In-Reply-To and Message-ID of each mail in the customer's INBOX."""
+        user = self.mail_users[CLIENT]
+        with imaplib.IMAP4_SSL(
+            user["AIE_IMAP_HOST"], int(user["AIE_IMAP_PORT"]), ssl_context=self._tls()
+        ) as imap:
+            imap.login(CLIENT, user["AIE_IMAP_PASSWORD"])
+            imap.select("INBOX", readonly=True)
+            _, data = imap.uid(
+                "FETCH", "1:*", "(BODY.PEEK[HEADER.FIELDS (SUBJECT IN-REPLY-TO MESSAGE-ID)])"
+            )
+        found = []
+        for item in data:
+            if isinstance(item, tuple):
+                headers: dict[str, str] = {}
+                for line in item[1].decode(errors="replace").splitlines():
+                    if ":" in line:
+                        name, value = line.split(":", 1)
+                        headers[name.strip().lower()] = value.strip()
+                found.append(headers)
+        return found
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"not within {timeout:g} s")

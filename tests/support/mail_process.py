@@ -1,0 +1,33 @@
+"""The private mail servers as their own process, for the demo and the benchmarks:
+
+    python -m tests.support.mail_process
+
+starts Dovecot and the SMTP relay (see mail_servers.py), prints one JSON line with the
+settings of each mailbox user (``AIE_IMAP_*`` / ``AIE_SMTP_*``), and runs until SIGTERM
+or until its standard input closes; then it stops both and removes the mail folder.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+
+from tests.support.mail_servers import MailServers
+
+
+def main() -> int:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    with MailServers() as mail:
+        users = {user: mail.settings_env(user) for user in mail.users}
+        print(json.dumps({"users": users, "ca_file": str(mail.ca_file)}), flush=True)
+        stop.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

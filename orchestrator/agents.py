@@ -49,11 +49,14 @@ def run_agent(role: Role, interval_s: float, max_passes: int | None = None) -> i
     else:
         agent = LocalAgent(takeover_after_s=core.lease_minutes * 60, drafter=drafter)
     servers = servers_configured()
+    # wake at once when a person moves an approval, or a sync brings new work
+    watched = ("Needs_Action",) if role == "cloud" else ("Approved", "Rejected")
+    wake_on = tuple(core.vault / name for name in watched)
     log.info("%s starting with servers %s", core.agent, ", ".join(servers))
 
     async def main() -> None:
         async with ToolBox(servers, {}) as tools:
-            await run_loop(tools, health, agent.one_pass, interval_s, max_passes)
+            await run_loop(tools, health, agent.one_pass, interval_s, max_passes, wake_on)
 
     try:
         anyio.run(main)

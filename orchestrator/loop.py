@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import anyio
+import watchfiles
 
 from orchestrator.health import Health
 from orchestrator.toolbox import ToolBox, ToolFailed
@@ -22,9 +24,22 @@ Pass = Callable[[ToolBox, Health], Awaitable[None]]
 
 
 async def run_loop(
-    tools: ToolBox, health: Health, one_pass: Pass, interval_s: float, max_passes: int | None = None
+    tools: ToolBox,
+    health: Health,
+    one_pass: Pass,
+    interval_s: float,
+    max_passes: int | None = None,
+    wake_on: tuple[Path, ...] = (),
 ) -> None:
+    """A pass every ``interval_s`` seconds, or sooner when a file under ``wake_on``
+    changes (a person moving an approval, a sync bringing a task)."""
     stop = anyio.Event()
+    wake = anyio.Event()
+
+    async def watch_folders() -> None:
+        nonlocal wake
+        async for _ in watchfiles.awatch(*wake_on, stop_event=stop, debounce=200, step=50):
+            wake.set()
 
     async def watch_signals() -> None:
         with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
@@ -38,6 +53,8 @@ async def run_loop(
 
     async with anyio.create_task_group() as group:
         group.start_soon(watch_signals)
+        if wake_on:
+            group.start_soon(watch_folders)
         health.write("running")
         while not stop.is_set():
             try:
@@ -52,7 +69,15 @@ async def run_loop(
             if max_passes is not None and health.passes >= max_passes:
                 break
             with anyio.move_on_after(interval_s):
-                await stop.wait()
+                async with anyio.create_task_group() as waiting:
+
+                    async def until(event: anyio.Event) -> None:
+                        await event.wait()
+                        waiting.cancel_scope.cancel()
+
+                    waiting.start_soon(until, stop)
+                    waiting.start_soon(until, wake)
+            wake = anyio.Event()
         group.cancel_scope.cancel()
     health.write("stopped")
     log.info("stopped after %d passes", health.passes)

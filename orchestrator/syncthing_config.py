@@ -156,7 +156,7 @@ def parse_device_id(value: str, setting: str = "device id") -> str:
         if _luhn32(chunk[:13]) != chunk[13]:
             raise SyncthingConfigError(
                 setting,
-                f"{value.strip()!r} fails Syncthing's check character in group {2 * n + 2} "
+                f"{value.strip()!r} fails Syncthing's check in groups {2 * n + 1}-{2 * n + 2} "
                 "(a typo?); copy the id again from `syncthing --device-id` on that machine",
             )
     return "-".join(re.findall(".{7}", compact))

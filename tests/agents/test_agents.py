@@ -8,9 +8,10 @@ import json
 import shutil
 import signal
 import subprocess
-import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from shared.signals import Signals
 from tests.agents.conftest import BIN, agent_env, run_agent
 from tests.email.conftest import incoming
 from tests.odoo.conftest import count
@@ -85,22 +86,18 @@ def test_cloud_drafts_local_executes(mail: MailServers, odoo, vault_path: Path) 
 def test_local_covers_email_only_while_the_cloud_is_away(
     mail: MailServers, odoo, vault_path: Path
 ) -> None:
-    mail_env = mail.settings_env("ops@example.test")
-    local_env = agent_env(mail_env, odoo.url, vault_path, "local", AIE_LEASE_MINUTES="0.15")
-    cloud_env = agent_env(mail_env, odoo.url, vault_path, "cloud")
-    # the cloud is alive (a fresh heartbeat) but has not looked at the mail yet
-    subprocess.run(
-        [str(BIN / "ai-employee"), "cloud", "--passes", "1"],
-        env=cloud_env | {"AIE_IMAP_HOST": ""},
-        check=True,
-        capture_output=True,
-        timeout=60,
+    local_env = agent_env(
+        mail.settings_env("ops@example.test"), odoo.url, vault_path, "local", AIE_LEASE_MINUTES="1"
     )
     mail.deliver("ops@example.test", incoming())
+    Signals(vault_path).beat("cloud-agent", "cloud", note="alive")  # the cloud is here
     assert run_agent(local_env, "local").returncode == 0
     assert list((vault_path / "Pending_Approval").rglob("appr-*.md")) == []  # left to the cloud
 
-    time.sleep(9.5)  # the cloud's heartbeat is now older than the 9 s threshold
+    two_minutes_ago = datetime.now(UTC) - timedelta(minutes=2)
+    Signals(vault_path, lambda: two_minutes_ago).beat(
+        "cloud-agent", "cloud"
+    )  # the cloud went quiet
     covered = run_agent(local_env, "local")
     assert covered.returncode == 0, covered.stderr
     (request,) = list((vault_path / "Pending_Approval" / "email").glob("appr-*.md"))

@@ -74,8 +74,9 @@ def _pending(vault: Path, domain: str) -> list[Path]:
 
 
 def act_us1(stack: PlatinumStack, t: Timeline) -> dict[str, float]:
-    t.say("local", "[bold]the laptop is closed[/bold]: only the cloud agent runs")
-    stack.start_agent("cloud")
+    t.say("local", "[bold]the laptop is closed[/bold]: only the cloud runs (inbox watcher + agent)")
+    stack.start_watcher()
+    stack.start_agent("cloud", interval_s=30)
     wait_until(lambda: list((stack.cloud_vault / "Signals").glob("*cloud*")), 60)
     t.mark("mail")
     message_id = stack.client_sends(
@@ -91,7 +92,7 @@ def act_us1(stack: PlatinumStack, t: Timeline) -> dict[str, float]:
     t.say("sync", f"the request reached the laptop's replica ({to_local:.2f} s after the mail)")
 
     t.say("local", "[bold]the laptop opens[/bold]: the local agent starts")
-    stack.start_agent("local")
+    stack.start_agent("local", interval_s=30)
     _approve(stack.local_vault, local_copy)
     t.mark("approved")
     t.say("human", f"approves: moves {local_copy.name} to Approved/")
@@ -167,8 +168,8 @@ async def _call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
 
 
 async def act_us3(stack: PlatinumStack, t: Timeline) -> VaultStatus:
-    for role in ("cloud", "local"):
-        stack.stop_agent(role)
+    for name in list(stack.agents):
+        stack.stop_agent(name)
     t.say("sync", "both agents stopped; a task both will want")
     async with (
         Client(_vault_client(stack.cloud_vault, "cloud", "cloud-agent"), mode="legacy") as cloud,

@@ -208,13 +208,17 @@ class PlatinumStack:
         return env
 
     def start_agent(self, role: str, interval_s: float = 1.0, **extra: str) -> None:
-        log = (self.logs / f"{role}-agent.log").open("ab")
-        self._agent_logs[role] = log
-        self.agents[role] = subprocess.Popen(
-            [str(BIN / "ai-employee"), role, "--interval", str(interval_s)],
-            env=self.env(role) | extra,
-            stdout=log,
-            stderr=log,
+        self._spawn(role, role, [role, "--interval", str(interval_s)], extra)
+
+    def start_watcher(self, cycle_s: float = 25.0) -> None:
+        """The cloud's inbox watcher (IMAP IDLE), as PM2 runs it beside the cloud agent."""
+        self._spawn("watcher", "cloud", ["watch", "--cycle", str(cycle_s)], {})
+
+    def _spawn(self, name: str, role: str, args: list[str], extra: dict[str, str]) -> None:
+        log = (self.logs / f"{name}.log").open("ab")
+        self._agent_logs[name] = log
+        self.agents[name] = subprocess.Popen(
+            [str(BIN / "ai-employee"), *args], env=self.env(role) | extra, stdout=log, stderr=log
         )
 
     def stop_agent(self, role: str) -> None:

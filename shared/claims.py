@@ -219,7 +219,14 @@ class Claims:
 
     # -- helpers -----------------------------------------------------------------------------
     def _held(self, task_id: str, verb: str, allow_awaiting: bool = False) -> Location:
-        loc = self.store.locate(task_id)
+        found = self.store.locations(task_id)
+        claimed = [loc for loc in found if loc.state == "in_progress"]
+        if len(claimed) == 1 and all(
+            loc.state == "needs_action" for loc in found if loc not in claimed
+        ):
+            loc = claimed[0]  # beside it, at most the old copy of a claim still syncing
+        else:
+            loc = self.store.locate(task_id)
         if loc.state != "in_progress":
             raise WrongState(
                 f"cannot {verb} task {task_id!r}: it is {loc.state.replace('_', ' ')}, "

@@ -11,7 +11,10 @@ The frontmatter mirrors the state for Obsidian; the folder wins when they disagr
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -84,12 +87,32 @@ class TaskView(TaskSummary):
 class TaskStore:
     """Create, find, read and list tasks of one vault replica."""
 
-    def __init__(self, vault: Path, agent: str, audit: AuditLog, clock: Clock = system_clock):
+    def __init__(
+        self,
+        vault: Path,
+        agent: str,
+        audit: AuditLog,
+        clock: Clock = system_clock,
+        lock_dir: Path | None = None,
+    ):
         self.root = vault
         self.layout = Layout(vault)
         self.agent = agent
         self.audit = audit
         self.clock = clock
+        self.lock_dir = lock_dir or vault / ".aie"
+
+    @contextlib.contextmanager
+    def _creating(self) -> Iterator[None]:
+        """One creator at a time on this machine: without it, a task claimed (moved away)
+        between another process's look and its write would be created a second time."""
+        self.lock_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_dir / "task-create.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
 
     # -- finding ---------------------------------------------------------------------------
     def candidates(self, task_id: str) -> list[Location]:
@@ -150,6 +173,17 @@ class TaskStore:
                 f"body has {len(body)} characters, more than {MAX_BODY_CHARS}; "
                 "put large content in a file outside the vault and link to it"
             )
+        with self._creating():
+            return self._create(domain, title, body, source_id, extra)
+
+    def _create(
+        self,
+        domain: str,
+        title: str,
+        body: str,
+        source_id: str | None,
+        extra: dict[str, Any] | None,
+    ) -> tuple[TaskView, bool]:
         now = self.clock()
         task_id = task_id_for(domain, source_id) if source_id else new_task_id(domain, now)
         if source_id and self.locations(task_id):

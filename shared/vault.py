@@ -30,7 +30,7 @@ class Vault:
         self.role = settings.role
         self.clock = clock
         self.audit = AuditLog(self.root, self.agent, clock)
-        self.tasks = TaskStore(self.root, self.agent, self.audit, clock)
+        self.tasks = TaskStore(self.root, self.agent, self.audit, clock, settings.state_path)
         self.signals = Signals(self.root, clock)
         self.claims = Claims(self.tasks, self.signals, timedelta(minutes=settings.lease_minutes))
         self.approvals = Approvals(
@@ -77,5 +77,5 @@ class Vault:
         if not item.task_id:
             return
         found = self.tasks.locations(item.task_id)
-        if len(found) == 1 and found[0].state == "in_progress":
+        if sum(loc.state == "in_progress" for loc in found) == 1:
             self.claims.complete(item.task_id, summary, outcome="executed")

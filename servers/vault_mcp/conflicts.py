@@ -11,11 +11,17 @@ beats an unclaimed one (the work may not be done twice); then the earliest claim
 the domain's owner from the zone table; then the agent's name; then the path. Losing
 copies, and the approval requests their holders wrote for that task, move to
 ``Conflicts/`` untouched, next to a report. Nothing is deleted; nothing lost is executed.
+
+A claim is a move, and Syncthing applies the new file before the deletion of the old one:
+for a moment the receiving replica has an untouched copy in ``Needs_Action/`` beside the
+claimed one. Such a copy (same body as the claimed one, written less than ``settle_s``
+ago) is left for the sync to remove; if it is still there after that, it is parked.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,7 +70,8 @@ def _origin(loc: Location) -> str:
 
 
 class Conflicts:
-    def __init__(self, store: TaskStore, approvals: Approvals) -> None:
+    def __init__(self, store: TaskStore, approvals: Approvals, settle_s: float = 30.0) -> None:
+        self.settle_s = settle_s
         self.store = store
         self.approvals = approvals
         self.root = store.root
@@ -114,18 +121,25 @@ class Conflicts:
 
     def _resolve_duplicate(self, dup: Duplicate) -> ConflictResolution | None:
         ranked: list[tuple[tuple[int, str, int, str, str], Location, dict[str, Any]]] = []
+        bodies: dict[Path, str] = {}
         for loc in dup.copies:
             try:
-                meta = read_doc(loc.path).meta
+                doc = read_doc(loc.path)
             except FileNotFoundError:
                 continue
             except VaultFileError:
-                meta = {}
-            ranked.append((winner_key(loc, meta), loc, meta))
+                doc = VaultDoc({}, "")
+            bodies[loc.path] = doc.body
+            ranked.append((winner_key(loc, doc.meta), loc, doc.meta))
         if len(ranked) < 2:
             return None
         ranked.sort(key=lambda item: item[0])
         _, win, win_meta = ranked[0]
+        ranked = [ranked[0]] + [
+            item for item in ranked[1:] if not self._move_in_flight(item[1], win, bodies)
+        ]
+        if len(ranked) < 2:
+            return None
         conflicts = self.root / CONFLICTS
         conflicts.mkdir(exist_ok=True)
         losers, moved = [], []
@@ -147,6 +161,17 @@ class Conflicts:
             moved_approvals=moved,
             report=report,
         )
+
+    def _move_in_flight(self, loc: Location, win: Location, bodies: dict[Path, str]) -> bool:
+        if loc.state != "needs_action" or win.state == "needs_action":
+            return False
+        if bodies.get(loc.path) != bodies.get(win.path):
+            return False  # edited on one side while claimed on the other: a real conflict
+        try:
+            age = time.time() - loc.path.stat().st_mtime
+        except FileNotFoundError:
+            return True
+        return age < self.settle_s
 
     def _park_approvals(self, task_id: str, holder: str) -> list[str]:
         moved = []

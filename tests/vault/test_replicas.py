@@ -29,7 +29,8 @@ def _pair(tmp: Path, clock: FakeClock) -> tuple[Vault, Vault, FolderSync]:
 
 
 def _resolve(v: Vault) -> list[object]:
-    return list(Conflicts(v.tasks, v.approvals).resolve())
+    """Resolution once the sync has settled (a move's leftover is parked at once)."""
+    return list(Conflicts(v.tasks, v.approvals, settle_s=0).resolve())
 
 
 def _state(v: Vault) -> dict[str, str]:
@@ -182,3 +183,21 @@ def test_any_interleaving_converges(
             assert cloud.tasks.locations(task_id)[0].path.relative_to(
                 cloud.root
             ) == local.tasks.locations(task_id)[0].path.relative_to(local.root)
+
+
+def test_a_claim_still_syncing_is_not_a_conflict(tmp_path: Path) -> None:
+    """Syncthing writes a claimed task's new file before it deletes the old one; the
+    untouched copy left for that moment is not parked while fresh, but is after settling."""
+    clock = FakeClock()
+    cloud, local, sync = _pair(tmp_path, clock)
+    task, _ = cloud.tasks.create("email", "T", "body", source_id="<m@x>")
+    sync.sync()
+    cloud.claims.claim(task.id)
+    arrived = local.root / "In_Progress" / "cloud-agent" / f"{task.id}.md"
+    arrived.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(cloud.tasks.locate(task.id).path, arrived)
+    assert len(local.tasks.locations(task.id)) == 2  # mid-sync: both copies on the laptop
+    assert Conflicts(local.tasks, local.approvals, settle_s=30).resolve() == []
+    assert len(local.tasks.locations(task.id)) == 2
+    (parked,) = Conflicts(local.tasks, local.approvals, settle_s=0).resolve()
+    assert parked.winner.startswith("In_Progress/cloud-agent/")

@@ -19,6 +19,8 @@ app = typer.Typer(
 )
 vault_app = typer.Typer(help="Create and inspect the shared vault.", no_args_is_help=True)
 app.add_typer(vault_app, name="vault")
+sync_app = typer.Typer(help="Configure Syncthing for the vault (T007).", no_args_is_help=True)
+app.add_typer(sync_app, name="sync")
 console = Console()
 
 
@@ -92,3 +94,47 @@ def watch(
     from orchestrator.watch import run_watch
 
     raise typer.Exit(run_watch(cycle))
+
+
+@sync_app.command("config")
+def sync_config(
+    side: Annotated[str, typer.Argument(help="cloud (the VM) or local (the laptop)")],
+    home: Annotated[
+        Path | None,
+        typer.Option(help="Syncthing home to apply to (its config.xml holds the API key)"),
+    ] = None,
+    script: Annotated[bool, typer.Option(help="Print the same calls as a curl script")] = False,
+) -> None:
+    """Configure this machine's Syncthing for the vault from the SYNCTHING_* settings
+    (.env and the environment): the peer device, the folder, what never syncs."""
+    import os
+
+    from dotenv import dotenv_values
+
+    from orchestrator.syncthing_config import (
+        SyncthingApplyError,
+        SyncthingConfigError,
+        apply,
+        gui_endpoint,
+        plan_from_env,
+    )
+
+    if side not in ("cloud", "local"):
+        console.print("[red]ai-employee sync config: SIDE is cloud or local[/red]")
+        raise typer.Exit(2)
+    env = {k: v or "" for k, v in dotenv_values(".env").items()} | dict(os.environ)
+    try:
+        plan = plan_from_env(side, env)  # type: ignore[arg-type]
+        if script or home is None:
+            print(plan.shell_script())
+            if home is None and not script:
+                console.print("[dim]give --home to apply it to a running Syncthing[/dim]")
+            return
+        apply(plan, *gui_endpoint(home))
+    except SyncthingConfigError as error:
+        console.print(f"[red]ai-employee sync config: {error}[/red]")
+        raise typer.Exit(2) from None
+    except (SyncthingApplyError, OSError) as error:
+        console.print(f"[red]ai-employee sync config: {error}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Syncthing configured ({side} side) for {plan.vault_path}")

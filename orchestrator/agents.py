@@ -7,6 +7,7 @@ import logging
 import os
 
 import anyio
+from dotenv import dotenv_values
 
 from orchestrator.claude_code import ClaudeCode
 from orchestrator.cloud_agent import CloudAgent
@@ -24,8 +25,12 @@ log = logging.getLogger("ai-employee")
 
 
 def servers_configured(environ: dict[str, str] | None = None) -> tuple[str, ...]:
-    """The vault always; email and Odoo when this machine has their settings."""
-    env = os.environ if environ is None else environ
+    """The vault always; email and Odoo when this machine has their settings (in the
+    environment or in ``.env``, which the servers read too)."""
+    if environ is None:
+        dotenv = {k: v or "" for k, v in dotenv_values(".env").items()}
+        environ = dotenv | dict(os.environ)
+    env = environ
     servers = ["vault"]
     if env.get("AIE_IMAP_HOST"):
         servers.append("email")

@@ -67,6 +67,13 @@ fi
 step "Syncthing for $AIE_USER (started at boot by systemd)"
 run systemctl enable --now "syncthing@$AIE_USER.service"
 
+step "Syncthing: the vault folder shared with the laptop"
+if grep -q '^SYNCTHING_LOCAL_DEVICE_ID=[A-Z2-7]' "$AIE_HOME/.env" 2>/dev/null; then
+    as_user "cd $AIE_HOME && .venv/bin/ai-employee sync config cloud --home /home/$AIE_USER/.config/syncthing"
+else
+    echo "Set SYNCTHING_CLOUD_DEVICE_ID and SYNCTHING_LOCAL_DEVICE_ID in $AIE_HOME/.env, then run this again."
+fi
+
 step "PM2 ecosystem, started at boot"
 as_user "cd $AIE_HOME && pm2 startOrReload deployment/cloud/ecosystem.config.js && pm2 save"
 run env PATH="$PATH" pm2 startup systemd -u "$AIE_USER" --hp "/home/$AIE_USER" >/dev/null

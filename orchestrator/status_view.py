@@ -9,6 +9,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 
+from orchestrator.health import read_health
 from servers.vault_mcp.models import VaultStatus
 from servers.vault_mcp.service import VaultService
 from shared.settings import CoreSettings
@@ -26,17 +27,28 @@ def _age(seconds: float) -> str:
     return f"{seconds / 3600:.1f}h ago"
 
 
-def render_status(status: VaultStatus, errors: list[dict[str, object]]) -> Group:
+def render_status(
+    status: VaultStatus,
+    errors: list[dict[str, object]],
+    health: list[dict[str, object]] | None = None,
+) -> Group:
+    """The status as tables; ``health`` holds the health files of this machine's agents."""
+    processes = {str(h.get("agent")): h for h in health or []}
     agents = Table(title="Agents", expand=True)
     for col in ("agent", "role", "last seen", "status"):
         agents.add_column(col)
     for beat in status.heartbeats:
         style = "red" if beat.age_seconds > 900 or beat.age_seconds < 0 else "green"
+        here = processes.get(beat.agent)
+        process = ""
+        if here is not None:
+            colour = {"running": "green", "stopped": "yellow"}.get(str(here.get("state")), "red")
+            process = f"[{colour}]{here.get('state')}[/] · "
         agents.add_row(
             beat.agent,
             beat.role,
             f"[{style}]{_age(beat.age_seconds)}[/]",
-            f"{beat.status} {beat.note}".strip(),
+            f"{process}{beat.status} {beat.note}".strip(),
         )
     if not status.heartbeats:
         agents.add_row("(none yet)", "", "", "")
@@ -73,6 +85,9 @@ def render_status(status: VaultStatus, errors: list[dict[str, object]]) -> Group
         problems.add_row("[red]sync copy[/]", p)
     for s in status.stale_claims:
         problems.add_row("[yellow]stale[/]", f"{s.task_id} held by {s.holder}")
+    for name, h in processes.items():
+        for line in list(h.get("last_errors") or [])[-2:]:  # type: ignore[call-overload]
+            problems.add_row("error", f"{name}: {line}")
     for e in errors[-5:]:
         problems.add_row(
             "error",
@@ -108,5 +123,6 @@ def show_status(console: Console, vault: Path | None) -> int:
     settings = CoreSettings(role="cloud" if role == "cloud" else "local", vault=root)
     service = VaultService(settings)
     errors = [e for e in service.vault.audit.events() if e.get("result") not in ("ok", None)]
-    console.print(render_status(service.status(), errors))
+    health = read_health(settings.state_path)
+    console.print(render_status(service.status(), errors, health))
     return 0

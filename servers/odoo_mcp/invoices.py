@@ -15,6 +15,7 @@ from servers.odoo_mcp.models import (
     MoveType,
 )
 from servers.odoo_mcp.partners import resolve_partner
+from servers.odoo_mcp.rpc import OdooRefused
 from servers.odoo_mcp.service import INVOICE_TYPES, OdooService
 from shared.errors import InvalidInput
 
@@ -45,11 +46,14 @@ async def create_draft(service: OdooService, spec: DraftSpec) -> Invoice:
         raise InvalidInput("give due_date or payment_term, not both")
     if spec.due_date and spec.invoice_date and spec.due_date < spec.invoice_date:
         raise InvalidInput(f"due_date {spec.due_date} is before invoice_date {spec.invoice_date}")
-    partner = await resolve_partner(service, spec.partner)
+    # an id goes to Odoo as is (one request less); Odoo refuses a dangling one
+    partner_id = spec.partner if isinstance(spec.partner, int) else None
+    if partner_id is None:
+        partner_id = (await resolve_partner(service, spec.partner)).id
     if spec.reference:
         same = [
             ["move_type", "=", spec.move_type],
-            ["partner_id", "=", partner.id],
+            ["partner_id", "=", partner_id],
             ["ref", "=", spec.reference],
             ["state", "!=", "cancel"],
         ]
@@ -59,7 +63,7 @@ async def create_draft(service: OdooService, spec: DraftSpec) -> Invoice:
             return found.model_copy(update={"created": False})
     vals: dict[str, Any] = {
         "move_type": spec.move_type,
-        "partner_id": partner.id,
+        "partner_id": partner_id,
         "invoice_line_ids": [
             [0, 0, await _line_values(service, line, spec.move_type)] for line in spec.lines
         ],
@@ -74,16 +78,24 @@ async def create_draft(service: OdooService, spec: DraftSpec) -> Invoice:
         vals["ref"] = spec.reference
     if spec.note:
         vals["narration"] = spec.note
-    move_id = await service.odoo.call(
-        "account.move", "create", vals, write=True, context={"default_move_type": spec.move_type}
-    )
+    try:
+        move_id = await service.odoo.call(
+            "account.move",
+            "create",
+            vals,
+            write=True,
+            context={"default_move_type": spec.move_type},
+        )
+    except OdooRefused:
+        await resolve_partner(service, partner_id)  # a clear "no partner with id N" if that was it
+        raise
     invoice = await service.invoice(int(move_id))
     service.vault.audit.record(
         "odoo_invoice_create_draft",
         f"account.move/{move_id}",
         params={
             "move_type": spec.move_type,
-            "partner": partner.name,
+            "partner": invoice.partner_name,
             "lines": len(spec.lines),
             "amount_total": invoice.amount_total,
             "reference": spec.reference,

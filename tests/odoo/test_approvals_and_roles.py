@@ -132,6 +132,30 @@ async def test_invoice_changed_in_odoo_after_approval_is_not_posted(
         "lines": "lines",
     }[change] in refused
     assert read_move(odoo, move_id)["state"] == "draft"
+    refusals = [e for e in _audit(vault_path) if e["action"] == "post_invoice_refused"]
+    assert refusals and "changed in Odoo" in refusals[-1]["detail"]
+
+
+async def test_an_already_posted_invoice_is_not_put_to_a_person_again(
+    odoo, odoo_servers, vault_path
+) -> None:
+    async with Client(odoo_servers("cloud")) as cloud:
+        invoice = await ok(cloud, "invoice_create_draft", partner=5, lines=[CONSULTING])
+        raw_odoo(odoo).execute_kw("account.move", "action_post", [[invoice["invoice_id"]]])
+        before = snapshot(vault_path)
+        text = await error_text(cloud, "invoice_request_post", invoice_id=invoice["invoice_id"])
+    assert "is posted as INV/2026/00001; only a draft can be posted" in text
+    assert snapshot(vault_path) == before
+
+
+def _audit(vault) -> list[dict]:  # type: ignore[no-untyped-def]
+    import json
+
+    return [
+        json.loads(x)
+        for log in sorted((vault / "Logs").glob("*.jsonl"))
+        for x in log.read_text().splitlines()
+    ]
 
 
 async def test_invoice_posted_by_hand_is_reported_not_posted_again(

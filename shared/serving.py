@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -35,11 +37,30 @@ def tool(mcp: MCPServer[Any], annotations: ToolAnnotations) -> Callable[[F], F]:
     return register
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record, for log shippers (``AIE_LOG_FORMAT=json``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info).splitlines()[-1]
+        return json.dumps(entry, ensure_ascii=False)
+
+
 def setup_logging(level: str = "INFO") -> None:
-    """Log records go to stderr (stdout is the protocol stream), secrets scrubbed."""
+    """Log records go to stderr (stdout is the protocol stream), secrets scrubbed; plain
+    lines, or JSON lines with ``AIE_LOG_FORMAT=json``."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if os.environ.get("AIE_LOG_FORMAT", "").lower() == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -110,3 +110,20 @@ def test_task_ids_are_stable_safe_file_names(source: str) -> None:
     tid = task_id_for("email", source)
     assert tid == task_id_for("email", source)
     assert tid.startswith("email-") and "/" not in tid and "." not in tid and len(tid) <= 64
+
+
+def test_json_log_lines_are_structured_and_scrubbed(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import logging
+
+    from shared.audit import register_secret
+    from shared.serving import setup_logging
+
+    monkeypatch.setenv("AIE_LOG_FORMAT", "json")
+    register_secret("hunter2-imap-password")
+    setup_logging()
+    logging.getLogger("ai-employee").warning("login with %s failed", "hunter2-imap-password")
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    entry = json.loads(line)
+    assert entry["level"] == "WARNING" and entry["logger"] == "ai-employee"
+    assert "hunter2" not in line and "failed" in entry["message"]

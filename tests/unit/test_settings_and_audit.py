@@ -121,8 +121,13 @@ def test_json_log_lines_are_structured_and_scrubbed(monkeypatch, capsys) -> None
 
     monkeypatch.setenv("AIE_LOG_FORMAT", "json")
     register_secret("hunter2-imap-password")
-    setup_logging()
-    logging.getLogger("ai-employee").warning("login with %s failed", "hunter2-imap-password")
+    root = logging.getLogger()
+    saved, saved_level = root.handlers[:], root.level
+    try:
+        setup_logging()
+        logging.getLogger("ai-employee").warning("login with %s failed", "hunter2-imap-password")
+    finally:
+        root.handlers[:], root.level = saved, saved_level
     (line,) = capsys.readouterr().err.strip().splitlines()
     entry = json.loads(line)
     assert entry["level"] == "WARNING" and entry["logger"] == "ai-employee"

@@ -27,6 +27,8 @@ from rich.console import Console
 from orchestrator.stack import PlatinumStack, wait_until
 from orchestrator.status_view import render_status
 from servers.vault_mcp.models import VaultStatus
+from shared.errors import VaultFileError
+from shared.vault_files import read_doc
 
 __all__ = ["run_demo"]
 
@@ -138,19 +140,19 @@ def act_us2(stack: PlatinumStack, t: Timeline) -> dict[str, float]:
     _approve(stack.local_vault, local_copy)
     t.mark("approved_invoice")
     t.say("human", "approves the exact amounts: moves it to Approved/")
-    done = wait_until(lambda: (stack.local_vault / "Done" / local_copy.name).is_file(), 60)
+    executed = stack.local_vault / "Done" / local_copy.name
+
+    def posted_name() -> str | None:
+        try:
+            result = read_doc(executed).meta.get("result") or {}
+        except (FileNotFoundError, VaultFileError):
+            return None  # not there yet, or being written
+        return str(result["posted"]) if result.get("posted") else None
+
+    name = wait_until(posted_name, 60)
     took = t.since("approved_invoice")
-    posted = (stack.local_vault / "Done" / local_copy.name).read_text()
-    name = next(
-        (
-            ln.split(":", 1)[1].strip()
-            for ln in posted.splitlines()
-            if ln.strip().startswith("posted:")
-        ),
-        "?",
-    )
     t.say("local", f"posted in Odoo as {name} ({took:.2f} s after approval)")
-    return {"invoice_approval_to_posted_s": took} if done else {}
+    return {"invoice_approval_to_posted_s": took}
 
 
 def _vault_client(vault: Path, role: str, agent: str) -> StdioServerParameters:

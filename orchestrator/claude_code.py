@@ -5,11 +5,13 @@ False and the built-in rules do the work instead."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import anyio
 
@@ -54,10 +56,18 @@ class ClaudeCode:
         except (OSError, TimeoutError) as error:
             log.warning("Claude Code did not run for %s: %s", task_id, error)
             return False
-        if done.returncode != 0:
-            tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
-            log.warning(
-                "Claude Code failed on %s (exit %s): %s", task_id, done.returncode, tail[0][:300]
-            )
+        report = _report(done.stdout)
+        if done.returncode != 0 or report.get("is_error"):
+            why = report.get("result") or done.stderr.decode(errors="replace").strip()[-300:]
+            log.warning("Claude Code failed on %s (exit %s): %s", task_id, done.returncode, why)
             return False
         return True
+
+
+def _report(stdout: bytes) -> dict[str, Any]:
+    """The JSON result ``claude -p --output-format json`` prints, or {}."""
+    try:
+        report = json.loads(stdout.decode(errors="replace").strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {}
+    return report if isinstance(report, dict) else {}

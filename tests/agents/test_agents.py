@@ -11,11 +11,14 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from shared.signals import Signals
 from tests.agents.conftest import BIN, agent_env, run_agent
 from tests.email.conftest import incoming
 from tests.odoo.conftest import count
 from tests.support.mail_servers import MailServers, wait_for
+from tests.support.node_tools import ROOT
 
 INVOICE_TASK = """Azure Interior asked for the November consulting invoice.
 
@@ -132,3 +135,27 @@ def test_wrong_role_is_refused(mail: MailServers, odoo, vault_path: Path) -> Non
     env = agent_env(mail.settings_env("ops@example.test"), odoo.url, vault_path, "local")
     done = run_agent(env, "cloud")
     assert done.returncode == 2 and "needs AIE_ROLE=cloud" in done.stdout + done.stderr
+
+
+def test_claude_code_not_logged_in_falls_back_to_the_rules(
+    mail: MailServers, odoo, vault_path: Path, tmp_path: Path
+) -> None:
+    """With AIE_CLAUDE_CODE=1 the real Claude Code CLI gets the task; logged out, it fails,
+    and the built-in rules draft the reply instead: the mail is never left unanswered."""
+    claude = ROOT / ".tools" / "node_modules" / ".bin" / "claude"
+    if not claude.exists():
+        pytest.skip(
+            "NOT RUN: the Claude Code CLI is not installed in .tools/; run scripts/bootstrap.sh"
+        )
+    home = tmp_path / "home"
+    home.mkdir()
+    env = agent_env(mail.settings_env("ops@example.test"), odoo.url, vault_path, "cloud") | {
+        "AIE_CLAUDE_CODE": "1",
+        "AIE_CLAUDE_COMMAND": str(claude),
+        "HOME": str(home),
+    }
+    mail.deliver("ops@example.test", incoming())
+    done = run_agent(env, "cloud")
+    assert done.returncode == 0, done.stderr
+    assert "Claude Code failed" in done.stderr and "Not logged in" in done.stderr
+    assert len(list((vault_path / "Pending_Approval" / "email").glob("appr-*.md"))) == 1

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import line, machine
-from orchestrator.stack import PlatinumStack, wait_until
+from orchestrator.stack import PlatinumStack, on_dashboard, wait_until
 
 MAILS = 20
 HOPS = 20
@@ -53,6 +53,7 @@ def mails(stack: PlatinumStack, n: int) -> tuple[list[float], list[float]]:
         message_id = stack.client_sends(f"Question {i}", f"Hello,\n\nquestion number {i}?\n\nAlice")
         (new,) = wait_until(lambda s=seen: _pending(stack.local_vault) - s, 60, interval=0.02)  # type: ignore[misc]
         to_request.append(time.perf_counter() - start)
+        wait_until(lambda a=new.stem: on_dashboard(stack.local_vault, a), 60, interval=0.02)  # type: ignore[misc]
         start = time.perf_counter()
         shutil.move(new, stack.local_vault / "Approved" / new.name)
         wait_until(

@@ -55,7 +55,7 @@ def run_agent(role: Role, interval_s: float, max_passes: int | None = None) -> i
         agent = LocalAgent(takeover_after_s=core.lease_minutes * 60, drafter=drafter)
     servers = servers_configured()
     # wake at once when a person moves an approval, or a sync brings new work
-    watched = ("Needs_Action",) if role == "cloud" else ("Approved", "Rejected")
+    watched = ("Needs_Action",) if role == "cloud" else ("Pending_Approval", "Approved", "Rejected")
     wake_on = tuple(core.vault / name for name in watched)
     log.info("%s starting with servers %s", core.agent, ", ".join(servers))
 

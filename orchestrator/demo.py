@@ -24,7 +24,7 @@ import anyio
 from mcp import Client, StdioServerParameters
 from rich.console import Console
 
-from orchestrator.stack import PlatinumStack, wait_until
+from orchestrator.stack import PlatinumStack, on_dashboard, wait_until
 from orchestrator.status_view import render_status
 from servers.vault_mcp.models import VaultStatus
 from shared.errors import VaultFileError
@@ -95,6 +95,8 @@ def act_us1(stack: PlatinumStack, t: Timeline) -> dict[str, float]:
 
     t.say("local", "[bold]the laptop opens[/bold]: the local agent starts")
     stack.start_agent("local", interval_s=30)
+    wait_until(lambda: on_dashboard(stack.local_vault, local_copy.stem), 60)
+    t.say("local", f"Dashboard.md lists {local_copy.stem} for the owner")
     _approve(stack.local_vault, local_copy)
     t.mark("approved")
     t.say("human", f"approves: moves {local_copy.name} to Approved/")
@@ -137,6 +139,7 @@ def act_us2(stack: PlatinumStack, t: Timeline) -> dict[str, float]:
         line for line in local_copy.read_text().splitlines() if line.startswith("# Approve")
     )
     t.say("sync", f"on the laptop: {summary[2:]}")
+    wait_until(lambda: on_dashboard(stack.local_vault, local_copy.stem), 60)
     _approve(stack.local_vault, local_copy)
     t.mark("approved_invoice")
     t.say("human", "approves the exact amounts: moves it to Approved/")

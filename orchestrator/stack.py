@@ -276,6 +276,15 @@ class PlatinumStack:
         return found
 
 
+def on_dashboard(vault: Path, approval_id: str) -> bool:
+    """The local agent lists the request on Dashboard.md: the laptop has seen it waiting,
+    and this is where the person finds it."""
+    try:
+        return approval_id in (vault / "Dashboard.md").read_text("utf-8")
+    except OSError:
+        return False
+
+
 def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -9,6 +9,9 @@ who asked, when, and when it expires.
 Fields listed in ``editable`` are also shown in the body between markers; a person may
 change them there before approving. :meth:`Approvals.load_for_execution` then uses the
 edit and reports it, while any change to the frontmatter's parameters is refused.
+
+On the local machine (with :class:`~shared.witness.Witnesses`) a request is executed only if
+this machine saw it pending with the same parameters (see witness.py).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from shared.errors import (
 from shared.ids import approval_id_for
 from shared.layout import CONFLICTS, Layout, is_hidden, is_sync_conflict
 from shared.vault_files import MAX_BODY_CHARS, VaultDoc, create_doc, read_doc, write_doc
+from shared.witness import Witnesses
 
 __all__ = [
     "ApprovalState",
@@ -98,7 +102,9 @@ class Approvals:
         audit: AuditLog,
         ttl: timedelta,
         clock: Clock = system_clock,
+        witnesses: Witnesses | None = None,
     ) -> None:
+        self.witnesses = witnesses
         self.root = vault
         self.layout = Layout(vault)
         self.agent = agent
@@ -169,6 +175,8 @@ class Approvals:
                     meta = read_doc(path).meta
                 except Exception:  # noqa: BLE001 - a broken file is listed by status, not here
                     continue
+                if folder_state == "pending" and self.witnesses is not None:
+                    self.witnesses.record(path.stem, str(meta.get("params_hash") or ""))
                 found.append(self.summary(path, folder_state, meta))
         return sorted(found, key=lambda a: a.created)
 
@@ -249,6 +257,8 @@ class Approvals:
                 f"approval {approval_id!r} expired at {meta.get('expires')}; it cannot be "
                 "decided: ask the agent for a fresh request",
             )
+        if self.witnesses is not None:
+            self.witnesses.record(approval_id, str(meta.get("params_hash") or ""))
         target = (self.layout.approved if approve else self.layout.rejected) / path.name
         try:
             path.rename(target)
@@ -276,7 +286,9 @@ class Approvals:
     def load_for_execution(self, approval_id: str, action: str) -> Executable:
         """The approval, if it may be executed now; else a clear refusal (and an audit line)."""
         try:
-            return self._check(approval_id, action)
+            item = self._check(approval_id, action)
+            self._check_witnessed(item)
+            return item
         except (ApprovalRequired, ApprovalExpired, ParamsChanged, AlreadyExecuted) as refusal:
             self.audit.record(
                 f"{action}_refused",
@@ -334,6 +346,26 @@ class Approvals:
                 edited.append(name)
         return Executable(
             approval_id, str(meta.get("task_id", "")), action, effective, tuple(edited), meta, path
+        )
+
+    def _check_witnessed(self, item: Executable) -> None:
+        """Refuse a request this machine never saw pending; put it back for the person."""
+        if self.witnesses is None:
+            return
+        params_hash = str(item.meta.get("params_hash") or "")
+        if self.witnesses.seen(item.approval_id, params_hash):
+            return
+        domain = str(item.meta.get("domain") or "general")
+        back = self.layout.pending(domain) / item.path.name
+        back.parent.mkdir(parents=True, exist_ok=True)
+        item.path.rename(back)
+        self.witnesses.record(item.approval_id, params_hash)
+        raise ApprovalRequired(
+            item.approval_id,
+            f"approval {item.approval_id!r} reached Approved/ before this machine saw it "
+            "waiting in Pending_Approval/, so nothing shows a person here approved it (any "
+            f"replica can write a file there). It is back in Pending_Approval/{domain}/: "
+            "approve it again and it will run",
         )
 
     def mark_executed(self, item: Executable, result: dict[str, Any]) -> Path:

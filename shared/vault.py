@@ -18,6 +18,7 @@ from shared.ledger import ExecutionLedger
 from shared.settings import CoreSettings
 from shared.signals import Signals
 from shared.tasks import TaskStore
+from shared.witness import Witnesses
 
 __all__ = ["Vault"]
 
@@ -33,8 +34,14 @@ class Vault:
         self.tasks = TaskStore(self.root, self.agent, self.audit, clock, settings.state_path)
         self.signals = Signals(self.root, clock)
         self.claims = Claims(self.tasks, self.signals, timedelta(minutes=settings.lease_minutes))
+        witnesses = Witnesses(settings.state_path, clock) if settings.role == "local" else None
         self.approvals = Approvals(
-            self.root, self.agent, self.audit, timedelta(hours=settings.approval_ttl_hours), clock
+            self.root,
+            self.agent,
+            self.audit,
+            timedelta(hours=settings.approval_ttl_hours),
+            clock,
+            witnesses,
         )
         self.ledger = ExecutionLedger(settings.state_path, clock)
 

@@ -5,7 +5,6 @@ the local agent executes, files, and covers email while the cloud is away."""
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from shared.signals import Signals
 from tests.agents.conftest import BIN, agent_env, run_agent
 from tests.email.conftest import incoming
 from tests.odoo.conftest import count
+from tests.support.approving import approve
 from tests.support.mail_servers import MailServers, wait_for
 from tests.support.node_tools import ROOT
 
@@ -34,7 +34,7 @@ lines:
 def approve_all(vault: Path) -> list[str]:
     moved = []
     for pending in sorted((vault / "Pending_Approval").rglob("appr-*.md")):
-        shutil.move(pending, vault / "Approved" / pending.name)
+        approve(vault, pending)
         moved.append(pending.stem)
     return moved
 

@@ -4,7 +4,6 @@ real email-mcp command over stdio, and a server that starts while IMAP is down."
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from mcp import Client, StdioServerParameters
 
 from servers.vault_mcp.server import build_server as build_vault
 from tests.email.test_us1_flow import _draft_and_request
+from tests.support.approving import approve
 from tests.support.mail_servers import MailServers, free_port, wait_for
 from tests.vault.helpers import error_text, ok
 
@@ -40,7 +40,7 @@ async def test_sigkill_after_smtp_acceptance_never_sends_twice(
         flow = await _draft_and_request(cloud_mail, cloud_vault, mail)
     request = flow["request"]
     pending = vault_path / request["path"]  # type: ignore[index]
-    shutil.move(pending, vault_path / "Approved" / pending.name)
+    approve(vault_path, pending)
     approval_id = request["approval_id"]  # type: ignore[index]
 
     crashing = _local_stdio(mail, vault_path, AIE_FAULT_INJECT="after_smtp")
@@ -76,7 +76,7 @@ async def test_crash_after_the_ledger_recorded_acceptance_files_without_resendin
     ):
         flow = await _draft_and_request(cloud_mail, cloud_vault, mail)
     pending = vault_path / flow["request"]["path"]  # type: ignore[index]
-    shutil.move(pending, vault_path / "Approved" / pending.name)
+    approve(vault_path, pending)
     approval_id = flow["request"]["approval_id"]  # type: ignore[index]
     service = EmailService(make_settings("local"), imap_settings(mail), smtp_settings(mail))
     item = service.vault.approvals.load_for_execution(approval_id, "send_email")

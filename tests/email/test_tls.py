@@ -5,7 +5,6 @@ send refused at the TLS step that is sent once after the setting is fixed."""
 from __future__ import annotations
 
 import email
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from servers.email_mcp.server import build_server
 from servers.vault_mcp.server import build_server as build_vault
 from tests.email.conftest import imap_settings, smtp_settings
 from tests.email.test_us1_flow import _draft_and_request
+from tests.support.approving import approve
 from tests.support.mail_servers import MailServers, wait_for
 from tests.vault.helpers import error_text, ok
 
@@ -72,7 +72,7 @@ async def test_send_refused_at_tls_is_sent_once_after_the_fix(
         flow = await _draft_and_request(cloud_mail, cloud_vault, mail)
     approval_id = flow["request"]["approval_id"]  # type: ignore[index]
     pending = vault_path / flow["request"]["path"]  # type: ignore[index]
-    shutil.move(pending, vault_path / "Approved" / pending.name)
+    approve(vault_path, pending)
 
     bad_smtp = smtp_settings(mail, security=security).model_copy(
         update={"ca_file": _stranger_ca(tmp_path)}

@@ -13,6 +13,7 @@ from mcp import Client
 
 from servers.vault_mcp.server import build_server as build_vault
 from tests.email.conftest import incoming
+from tests.support.approving import approve, seen_on_laptop
 from tests.support.mail_servers import MailServers, wait_for
 from tests.vault.helpers import error_text, ok, snapshot
 
@@ -62,7 +63,7 @@ async def test_us1_end_to_end(
         assert "client@example.test" in text and "Re: Invoice question" in text
 
         # The person approves in Obsidian: the file moves to Approved/.
-        shutil.move(pending, vault_path / "Approved" / pending.name)
+        approve(vault_path, pending)
         sent = await ok(local_mail, "mail_send_approved", approval_id=request["approval_id"])  # type: ignore[index]
         assert sent["sent"] and sent["filed_in_sent"] and sent["to"] == ["client@example.test"]
 
@@ -112,6 +113,7 @@ async def test_person_edits_the_body_before_approving(
         start = text.index("<!-- aie:edit body -->\n") + len("<!-- aie:edit body -->\n")
         end = text.index("<!-- aie:end body -->")
         edited = text[:start] + "Hello Alice,\n\nAttached again, sorry!\n\nSam\n" + text[end:]
+        seen_on_laptop(vault_path)
         (vault_path / "Approved" / pending.name).write_text(edited)
         pending.unlink()
         sent = await ok(

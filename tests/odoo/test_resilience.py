@@ -4,7 +4,6 @@ Odoo posted or registered a payment (the restart reports it, never does it twice
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from mcp import Client, StdioServerParameters
 
 from servers.odoo_mcp.server import build_server
 from tests.odoo.conftest import CONSULTING, TODAY, count, odoo_settings, read_move
+from tests.support.approving import approve
 from tests.support.mail_servers import free_port
 from tests.support.odoo_standin import StandinProcess
 from tests.vault.helpers import error_text, ok
@@ -137,7 +137,7 @@ async def test_sigkill_right_after_odoo_did_it_never_does_it_twice(
 
 def _approve(vault: Path, request: dict) -> None:
     pending = vault / request["path"]
-    shutil.move(pending, vault / "Approved" / pending.name)
+    approve(vault, pending)
 
 
 async def test_the_command_lists_tools_per_role_with_odoo_down(vault_path) -> None:

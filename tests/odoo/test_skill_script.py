@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from tests.odoo.conftest import read_move
+from tests.support.approving import approve
 from tests.support.node_tools import ROOT
 
 SCRIPT = ROOT / ".claude" / "skills" / "odoo-accounting" / "scripts" / "main_operation.py"
@@ -61,7 +61,7 @@ def test_draft_request_approve_post_from_the_command_line(odoo, vault_path) -> N
     early = run(odoo, vault_path, "local", "--mode", "live", "post", request["approval_id"])
     assert early.returncode == 1 and "Pending_Approval" in early.stderr
     pending = vault_path / request["path"]
-    shutil.move(pending, vault_path / "Approved" / pending.name)
+    approve(vault_path, pending)
     posted = run(odoo, vault_path, "local", "--mode", "live", "post", request["approval_id"])
     assert posted.returncode == 0, posted.stderr
     assert json.loads(posted.stdout)["name"] == "INV/2026/00001"

@@ -5,7 +5,6 @@ result back, and the audit log holds every step. On Odoo 17 and 18 wire behaviou
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 from mcp import Client
 
 from tests.odoo.conftest import CHAIR, CONSULTING, count, read_move
+from tests.support.approving import approve as approve_as_person
 from tests.vault.helpers import error_text, ok
 
 pytestmark = pytest.mark.anyio
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.anyio
 def approve(vault: Path, request: dict[str, Any]) -> None:
     """What a person does in Obsidian: move the request to Approved/."""
     pending = vault / request["path"]
-    shutil.move(pending, vault / "Approved" / pending.name)
+    approve_as_person(vault, pending)
 
 
 def audit_actions(vault: Path) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from orchestrator.stack import PlatinumStack, wait_until
+from orchestrator.stack import PlatinumStack, on_dashboard, wait_until
 from orchestrator.syncpair import require_syncthing
 from orchestrator.toolbox import ToolBox
 from tests.email.conftest import _ensure_dovecot
@@ -71,12 +71,13 @@ async def test_us3_both_claim_while_apart_one_reply(tmp_path: Path) -> None:
                 vault / "Pending_Approval" / "email" / f"{cloud_req['approval_id']}.md"
             ).is_file()
 
-        # The person approves what is pending; the local agent executes it.
+        # The laptop's agent lists what waits; the person approves it; the agent executes it.
+        stack.start_agent("local", interval_s=2)
+        wait_until(lambda: on_dashboard(stack.local_vault, cloud_req["approval_id"]), 60)
         pending = (
             stack.local_vault / "Pending_Approval" / "email" / f"{cloud_req['approval_id']}.md"
         )
         shutil.move(pending, stack.local_vault / "Approved" / pending.name)
-        stack.start_agent("local", interval_s=2)
         wait_until(lambda: (stack.local_vault / "Done" / f"{task_id}.md").is_file(), 60)
         wait_until(lambda: (stack.cloud_vault / "Done" / f"{task_id}.md").is_file(), 60)
         time.sleep(3)  # another pass or two: nothing more may be sent

@@ -32,8 +32,9 @@ def fresh(standin: StandinThread) -> None:
     standin.reset_stats()
 
 
-def connect(standin: StandinThread, login: str = "admin", password: str = "admin",
-            **kw: Any) -> odoorpc.ODOO:
+def connect(
+    standin: StandinThread, login: str = "admin", password: str = "admin", **kw: Any
+) -> odoorpc.ODOO:
     odoo = odoorpc.ODOO("127.0.0.1", port=standin.port, **kw)
     odoo.login("acme", login, password)
     return odoo
@@ -65,15 +66,31 @@ def partner(odoo: odoorpc.ODOO, name: str) -> int:
     return odoo.env["res.partner"].search([("name", "=", name)])[0]
 
 
-def invoice(odoo: odoorpc.ODOO, lines: list[tuple[float, float, str]] | None = None,
-            move_type: str = "out_invoice", partner_name: str | None = "Azure Interior",
-            **vals: Any) -> int:
+def invoice(
+    odoo: odoorpc.ODOO,
+    lines: list[tuple[float, float, str]] | None = None,
+    move_type: str = "out_invoice",
+    partner_name: str | None = "Azure Interior",
+    **vals: Any,
+) -> int:
     """Create a draft through ``execute_kw`` as product code does; lines are (qty, price, tax)."""
     lines = [(1, 100.0, "Tax 15%")] if lines is None else lines
-    vals.update(move_type=move_type, invoice_line_ids=[
-        [0, 0, {"name": f"Line {i}", "quantity": q, "price_unit": p,
-                "tax_ids": [[6, 0, [tax(odoo, t)] if t else []]]}]
-        for i, (q, p, t) in enumerate(lines)])
+    vals.update(
+        move_type=move_type,
+        invoice_line_ids=[
+            [
+                0,
+                0,
+                {
+                    "name": f"Line {i}",
+                    "quantity": q,
+                    "price_unit": p,
+                    "tax_ids": [[6, 0, [tax(odoo, t)] if t else []]],
+                },
+            ]
+            for i, (q, p, t) in enumerate(lines)
+        ],
+    )
     if partner_name:
         vals["partner_id"] = partner(odoo, partner_name)
     return odoo.execute_kw("account.move", "create", [vals], {})
@@ -92,8 +109,9 @@ def rpc_error(call: Any, *args: Any) -> RPCError:
 def pay(odoo: odoorpc.ODOO, mid: int, **vals: Any) -> Any:
     ctx = {"active_model": "account.move", "active_ids": [mid]}
     wiz = odoo.execute_kw("account.payment.register", "create", [vals], {"context": ctx})
-    return odoo.execute_kw("account.payment.register", "action_create_payments", [[wiz]],
-                           {"context": ctx})
+    return odoo.execute_kw(
+        "account.payment.register", "action_create_payments", [[wiz]], {"context": ctx}
+    )
 
 
 # -- connection, login, envelope ------------------------------------------------------------
@@ -110,8 +128,11 @@ def test_version_login_context_and_db_list(odoo: odoorpc.ODOO) -> None:
 def test_wrong_password_is_a_failed_login(standin: StandinThread) -> None:
     with pytest.raises(RPCError, match="Wrong login ID or password"):
         connect(standin, password="nope")
-    status, body = raw(standin, "/jsonrpc", {"service": "common", "method": "login",
-                                              "args": ["acme", "admin", "nope"]})
+    status, body = raw(
+        standin,
+        "/jsonrpc",
+        {"service": "common", "method": "login", "args": ["acme", "admin", "nope"]},
+    )
     assert status == 200 and body["result"] is False and "error" not in body
 
 
@@ -132,17 +153,33 @@ def test_wrong_password_on_object_call_is_access_denied(standin: StandinThread) 
     assert error["data"]["arguments"] == ["Access Denied"]
 
 
-@pytest.mark.parametrize(("model", "method", "name", "message"), [
-    ("no.model", "search", "odoo.exceptions.UserError", "Object no.model doesn't exist"),
-    ("res.partner", "frobnicate", "builtins.AttributeError",
-     "The method 'frobnicate' does not exist on the model 'res.partner'"),
-    ("res.partner", "_secret", "odoo.exceptions.AccessError",
-     "Private methods (such as _secret) cannot be called remotely."),
-    ("res.partner", "name_get", "builtins.AttributeError",
-     "The method 'name_get' does not exist on the model 'res.partner'"),
-])
-def test_error_envelope_classification(odoo: odoorpc.ODOO, model: str, method: str, name: str,
-                                       message: str) -> None:
+@pytest.mark.parametrize(
+    ("model", "method", "name", "message"),
+    [
+        ("no.model", "search", "odoo.exceptions.UserError", "Object no.model doesn't exist"),
+        (
+            "res.partner",
+            "frobnicate",
+            "builtins.AttributeError",
+            "The method 'frobnicate' does not exist on the model 'res.partner'",
+        ),
+        (
+            "res.partner",
+            "_secret",
+            "odoo.exceptions.AccessError",
+            "Private methods (such as _secret) cannot be called remotely.",
+        ),
+        (
+            "res.partner",
+            "name_get",
+            "builtins.AttributeError",
+            "The method 'name_get' does not exist on the model 'res.partner'",
+        ),
+    ],
+)
+def test_error_envelope_classification(
+    odoo: odoorpc.ODOO, model: str, method: str, name: str, message: str
+) -> None:
     err = rpc_error(odoo.execute_kw, model, method, [[1]], {})
     assert err.info["data"]["name"] == name
     assert str(err) == message
@@ -153,12 +190,20 @@ def test_search_browse_create_through_the_odoorpc_model_api(odoo: odoorpc.ODOO) 
     Partner = odoo.env["res.partner"]
     ids = Partner.search([("customer_rank", ">", 0)], order="name")
     assert [p.name for p in Partner.browse(ids)] == [
-        "Azure Interior", "Brandon Freeman", "Deco Addict", "Wood Corner"]
+        "Azure Interior",
+        "Brandon Freeman",
+        "Deco Addict",
+        "Wood Corner",
+    ]
     new_id = Partner.create({"name": "Acme Client", "email": "c@example.com", "is_company": True})
     assert isinstance(new_id, int)
     rec = Partner.browse(new_id)
     assert (rec.name, rec.email, rec.is_company, rec.display_name) == (
-        "Acme Client", "c@example.com", True, "Acme Client")
+        "Acme Client",
+        "c@example.com",
+        True,
+        "Acme Client",
+    )
     rec.email = "new@example.com"
     assert Partner.read([new_id], ["email"])[0]["email"] == "new@example.com"
     brandon = Partner.browse(partner(odoo, "Brandon Freeman"))
@@ -166,21 +211,26 @@ def test_search_browse_create_through_the_odoorpc_model_api(odoo: odoorpc.ODOO) 
     assert brandon.parent_id.name == "Azure Interior"
 
 
-@pytest.mark.parametrize(("domain", "expected"), [
-    ([("name", "ilike", "wood")], {"Wood Corner"}),
-    ([("name", "like", "wood")], set()),
-    ([("name", "=ilike", "deco%")], {"Deco Addict"}),
-    (["|", ("supplier_rank", ">", 0), ("name", "=", "Deco Addict")],
-     {"Gemini Furniture", "Wood Corner", "Deco Addict"}),
-    (["!", ("is_company", "=", True)], {"Brandon Freeman", "Mitchell Admin", "Dana Drafter"}),
-    ([("customer_rank", ">=", 1), ("supplier_rank", "!=", 0)], {"Wood Corner"}),
-    ([("parent_id", "=", False), ("vat", "!=", False)], {"Acme Corp", "Azure Interior"}),
-    ([("parent_id.name", "=", "Azure Interior")], {"Brandon Freeman"}),
-    ([("parent_id", "ilike", "azure")], {"Brandon Freeman"}),
-    ([("name", "in", ["Wood Corner", "Nobody"])], {"Wood Corner"}),
-    ([("name", "not in", ["Wood Corner"]), ("supplier_rank", ">", 0)], {"Gemini Furniture"}),
-    ([("child_ids", "!=", False)], {"Azure Interior"}),
-])
+@pytest.mark.parametrize(
+    ("domain", "expected"),
+    [
+        ([("name", "ilike", "wood")], {"Wood Corner"}),
+        ([("name", "like", "wood")], set()),
+        ([("name", "=ilike", "deco%")], {"Deco Addict"}),
+        (
+            ["|", ("supplier_rank", ">", 0), ("name", "=", "Deco Addict")],
+            {"Gemini Furniture", "Wood Corner", "Deco Addict"},
+        ),
+        (["!", ("is_company", "=", True)], {"Brandon Freeman", "Mitchell Admin", "Dana Drafter"}),
+        ([("customer_rank", ">=", 1), ("supplier_rank", "!=", 0)], {"Wood Corner"}),
+        ([("parent_id", "=", False), ("vat", "!=", False)], {"Acme Corp", "Azure Interior"}),
+        ([("parent_id.name", "=", "Azure Interior")], {"Brandon Freeman"}),
+        ([("parent_id", "ilike", "azure")], {"Brandon Freeman"}),
+        ([("name", "in", ["Wood Corner", "Nobody"])], {"Wood Corner"}),
+        ([("name", "not in", ["Wood Corner"]), ("supplier_rank", ">", 0)], {"Gemini Furniture"}),
+        ([("child_ids", "!=", False)], {"Azure Interior"}),
+    ],
+)
 def test_domain_operators(odoo: odoorpc.ODOO, domain: list[Any], expected: set[str]) -> None:
     rows = odoo.execute_kw("res.partner", "search_read", [domain], {"fields": ["name"]})
     assert {r["name"] for r in rows} == expected
@@ -188,25 +238,40 @@ def test_domain_operators(odoo: odoorpc.ODOO, domain: list[Any], expected: set[s
 
 def test_read_semantics(odoo: odoorpc.ODOO) -> None:
     pid = partner(odoo, "Brandon Freeman")
-    rows = odoo.execute_kw("res.partner", "read", [[pid, 99999], ["parent_id", "vat", "phone"]],
-                           {})
-    assert rows == [{"id": pid, "parent_id": [partner(odoo, "Azure Interior"), "Azure Interior"],
-                     "vat": False, "phone": False}]
-    rows = odoo.execute_kw("res.partner", "read", [[pid], ["parent_id"]],
-                           {"load": "_classic_write"})
+    rows = odoo.execute_kw("res.partner", "read", [[pid, 99999], ["parent_id", "vat", "phone"]], {})
+    assert rows == [
+        {
+            "id": pid,
+            "parent_id": [partner(odoo, "Azure Interior"), "Azure Interior"],
+            "vat": False,
+            "phone": False,
+        }
+    ]
+    rows = odoo.execute_kw(
+        "res.partner", "read", [[pid], ["parent_id"]], {"load": "_classic_write"}
+    )
     assert rows[0]["parent_id"] == partner(odoo, "Azure Interior")
     err = rpc_error(odoo.execute_kw, "res.partner", "read", [[pid], ["nope"]], {})
     assert err.info["data"]["name"] == "builtins.ValueError"
     # partner 2 is OdooBot, archived as in Odoo, so the active_test filter skips it
-    assert odoo.execute_kw("res.partner", "search", [[]], {"limit": 2, "offset": 1,
-                                                         "order": "id"}) == [3, 4]
+    assert odoo.execute_kw(
+        "res.partner", "search", [[]], {"limit": 2, "offset": 1, "order": "id"}
+    ) == [3, 4]
     assert odoo.execute_kw("res.partner", "name_search", ["deco"], {}) == [
-        [partner(odoo, "Deco Addict"), "Deco Addict"]]
+        [partner(odoo, "Deco Addict"), "Deco Addict"]
+    ]
 
 
 def test_fields_get_types_and_relations(odoo: odoorpc.ODOO) -> None:
-    for model in ("res.partner", "account.move", "account.move.line", "account.payment",
-                  "account.payment.register", "account.tax", "account.journal"):
+    for model in (
+        "res.partner",
+        "account.move",
+        "account.move.line",
+        "account.payment",
+        "account.payment.register",
+        "account.tax",
+        "account.journal",
+    ):
         fields = odoo.execute(model, "fields_get")
         assert all("type" in f for f in fields.values()), model
         for f in fields.values():
@@ -221,38 +286,86 @@ def test_create_many_and_x2many_commands(odoo: odoorpc.ODOO) -> None:
     assert isinstance(ids, list) and len(ids) == 2
     mid = invoice(odoo, [(1, 10.0, "Tax 0%"), (1, 20.0, "Tax 0%")])
     lines = read_move(odoo, mid, "invoice_line_ids")["invoice_line_ids"]
-    assert odoo.execute_kw("account.move", "write",
-                           [[mid], {"invoice_line_ids": [[6, 0, lines[:1]]]}], {}) is True
+    assert (
+        odoo.execute_kw(
+            "account.move", "write", [[mid], {"invoice_line_ids": [[6, 0, lines[:1]]]}], {}
+        )
+        is True
+    )
     assert read_move(odoo, mid, "amount_total")["amount_total"] == 10.0
-    odoo.execute_kw("account.move", "write", [[mid], {"invoice_line_ids": [
-        [1, lines[0], {"quantity": 3}], [0, 0, {"name": "X", "price_unit": 5.0,
-                                                "tax_ids": [[6, 0, []]]}]]}], {})
+    odoo.execute_kw(
+        "account.move",
+        "write",
+        [
+            [mid],
+            {
+                "invoice_line_ids": [
+                    [1, lines[0], {"quantity": 3}],
+                    [0, 0, {"name": "X", "price_unit": 5.0, "tax_ids": [[6, 0, []]]}],
+                ]
+            },
+        ],
+        {},
+    )
     assert read_move(odoo, mid, "amount_total")["amount_total"] == 35.0
     odoo.execute_kw("account.move", "write", [[mid], {"invoice_line_ids": [[5]]}], {})
     assert read_move(odoo, mid, "invoice_line_ids", "amount_total") == {
-        "id": mid, "invoice_line_ids": [], "amount_total": 0.0}
+        "id": mid,
+        "invoice_line_ids": [],
+        "amount_total": 0.0,
+    }
 
 
 # -- invoices ----------------------------------------------------------------------------
 def test_invoice_amounts_round_per_line(odoo: odoorpc.ODOO) -> None:
-    mid = invoice(odoo, [(3, 33.33, "Tax 15%"), (1, 0.10, "Tax 15%")],
-                  invoice_date="2026-02-10", ref="PO-77")
-    move = read_move(odoo, mid, "amount_untaxed", "amount_tax", "amount_total",
-                     "amount_residual", "amount_total_signed", "state", "payment_state",
-                     "invoice_date_due", "date", "journal_id", "display_name")
+    mid = invoice(
+        odoo, [(3, 33.33, "Tax 15%"), (1, 0.10, "Tax 15%")], invoice_date="2026-02-10", ref="PO-77"
+    )
+    move = read_move(
+        odoo,
+        mid,
+        "amount_untaxed",
+        "amount_tax",
+        "amount_total",
+        "amount_residual",
+        "amount_total_signed",
+        "state",
+        "payment_state",
+        "invoice_date_due",
+        "date",
+        "journal_id",
+        "display_name",
+    )
     assert (move["amount_untaxed"], move["amount_tax"], move["amount_total"]) == (
-        100.09, 15.02, 115.11)
+        100.09,
+        15.02,
+        115.11,
+    )
     assert move["amount_residual"] == move["amount_total_signed"] == 115.11
     assert (move["state"], move["payment_state"]) == ("draft", "not_paid")
     assert move["invoice_date_due"] == move["date"] == "2026-02-10"
     assert move["journal_id"][1] == "Customer Invoices"
     assert move["display_name"] == "Draft Invoice INV/2026/00001 (PO-77)"
-    bill = invoice(odoo, [(1, 50.0, "")], move_type="in_invoice", partner_name="Gemini Furniture",
-                   invoice_date="2026-03-02")
+    bill = invoice(
+        odoo,
+        [(1, 50.0, "")],
+        move_type="in_invoice",
+        partner_name="Gemini Furniture",
+        invoice_date="2026-03-02",
+    )
     assert read_move(odoo, bill, "amount_total_signed")["amount_total_signed"] == -50.0
-    no_tax_given = odoo.execute_kw("account.move", "create", [{
-        "move_type": "out_invoice", "partner_id": partner(odoo, "Deco Addict"),
-        "invoice_line_ids": [[0, 0, {"name": "default tax", "price_unit": 10.0}]]}], {})
+    no_tax_given = odoo.execute_kw(
+        "account.move",
+        "create",
+        [
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner(odoo, "Deco Addict"),
+                "invoice_line_ids": [[0, 0, {"name": "default tax", "price_unit": 10.0}]],
+            }
+        ],
+        {},
+    )
     assert read_move(odoo, no_tax_given, "amount_tax")["amount_tax"] == 1.5
 
 
@@ -266,36 +379,62 @@ def test_numbering_17(odoo: odoorpc.ODOO) -> None:
     assert odoo.env["account.move"].browse(second).name == "INV/2026/00002"
     odoo.env["account.move"].action_post([first])
     assert read_move(odoo, first, "name", "state", "posted_before") == {
-        "id": first, "name": "INV/2026/00001", "state": "posted", "posted_before": True}
+        "id": first,
+        "name": "INV/2026/00001",
+        "state": "posted",
+        "posted_before": True,
+    }
     no_date = invoice(odoo)
     odoo.env["account.move"].action_post([no_date])
     assert read_move(odoo, no_date, "name", "invoice_date") == {
-        "id": no_date, "name": "INV/2026/00003", "invoice_date": TODAY}
+        "id": no_date,
+        "name": "INV/2026/00003",
+        "invoice_date": TODAY,
+    }
     refund = invoice(odoo, move_type="out_refund", invoice_date="2026-03-01")
-    bill = invoice(odoo, [(1, 10.0, "Purchase Tax 15%")], move_type="in_invoice",
-                   partner_name="Gemini Furniture", invoice_date="2026-03-01")
+    bill = invoice(
+        odoo,
+        [(1, 10.0, "Purchase Tax 15%")],
+        move_type="in_invoice",
+        partner_name="Gemini Furniture",
+        invoice_date="2026-03-01",
+    )
     odoo.env["account.move"].action_post([refund, bill])
     assert odoo.execute_kw("account.move", "read", [[refund, bill], ["name"]], {}) == [
-        {"id": refund, "name": "RINV/2026/00001"}, {"id": bill, "name": "BILL/2026/03/0001"}]
+        {"id": refund, "name": "RINV/2026/00001"},
+        {"id": bill, "name": "BILL/2026/03/0001"},
+    ]
 
 
-@pytest.mark.parametrize(("kind", "message"), [
-    ("no_partner", "The field 'Customer' is required, please complete it to validate the "
-                   "Customer Invoice."),
-    ("no_vendor", "The field 'Vendor' is required, please complete it to validate the Vendor "
-                  "Bill."),
-    ("no_bill_date", "The Bill/Refund date is required to validate this document."),
-    ("no_lines", "You need to add a line before posting."),
-    ("negative", "You cannot validate an invoice with a negative total amount. You should create "
-                 "a credit note instead. Use the action menu to transform it into a credit note "
-                 "or refund."),
-    ("posted", "The entry INV/2026/00001 (id {id}) must be in draft."),
-])
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        (
+            "no_partner",
+            "The field 'Customer' is required, please complete it to validate the "
+            "Customer Invoice.",
+        ),
+        (
+            "no_vendor",
+            "The field 'Vendor' is required, please complete it to validate the Vendor Bill.",
+        ),
+        ("no_bill_date", "The Bill/Refund date is required to validate this document."),
+        ("no_lines", "You need to add a line before posting."),
+        (
+            "negative",
+            "You cannot validate an invoice with a negative total amount. You should create "
+            "a credit note instead. Use the action menu to transform it into a credit note "
+            "or refund.",
+        ),
+        ("posted", "The entry INV/2026/00001 (id {id}) must be in draft."),
+    ],
+)
 def test_action_post_refusals_17(odoo: odoorpc.ODOO, kind: str, message: str) -> None:
     mid = {
         "no_partner": lambda: invoice(odoo, partner_name=None),
-        "no_vendor": lambda: invoice(odoo, move_type="in_invoice", partner_name=None,
-                                     invoice_date="2026-03-01"),
+        "no_vendor": lambda: invoice(
+            odoo, move_type="in_invoice", partner_name=None, invoice_date="2026-03-01"
+        ),
         "no_bill_date": lambda: invoice(odoo, move_type="in_invoice"),
         "no_lines": lambda: invoice(odoo, []),
         "negative": lambda: invoice(odoo, [(1, -5.0, "")]),
@@ -310,8 +449,7 @@ def test_action_post_refusals_17(odoo: odoorpc.ODOO, kind: str, message: str) ->
     assert read_move(odoo, mid, "state")["state"] == ("posted" if kind == "posted" else "draft")
 
 
-def test_first_failure_in_17_all_failures_in_18(standin: StandinThread,
-                                                 odoo: odoorpc.ODOO) -> None:
+def test_first_failure_in_17_all_failures_in_18(standin: StandinThread, odoo: odoorpc.ODOO) -> None:
     mid = invoice(odoo, [], partner_name=None)
     err = rpc_error(odoo.execute_kw, "account.move", "action_post", [[mid]], {})
     assert str(err).startswith("The field 'Customer' is required") and "\n" not in str(err)
@@ -321,7 +459,8 @@ def test_first_failure_in_17_all_failures_in_18(standin: StandinThread,
     err = rpc_error(odoo18.execute_kw, "account.move", "action_post", [[mid]], {})
     assert set(str(err).split("\n")) == {
         "The field 'Customer' is required, please complete it to validate the Customer Invoice.",
-        "You need to add a line before posting."}
+        "You need to add a line before posting.",
+    }
 
 
 def test_odoo_18_drafts_and_messages(standin: StandinThread) -> None:
@@ -329,20 +468,29 @@ def test_odoo_18_drafts_and_messages(standin: StandinThread) -> None:
     odoo = connect(standin)
     mid = invoice(odoo, invoice_date="2026-01-05")
     move = read_move(odoo, mid, "name", "display_name", "name_placeholder")
-    assert move == {"id": mid, "name": False, "display_name": "Draft Invoice",
-                    "name_placeholder": "INV/2026/00001"}
+    assert move == {
+        "id": mid,
+        "name": False,
+        "display_name": "Draft Invoice",
+        "name_placeholder": "INV/2026/00001",
+    }
     err = rpc_error(odoo.execute_kw, "res.partner", "frobnicate", [[]], {})
     assert str(err) == "The method 'res.partner.frobnicate' does not exist"
     err = rpc_error(odoo.execute_kw, "res.partner", "_x", [[]], {})
     assert str(err) == "Private methods (such as res.partner._x) cannot be called remotely."
     action = pay(odoo, mid, amount=40.0)  # 18 accepts a draft: linked, nothing reconciled
-    payment = odoo.execute_kw("account.payment", "read", [[action["res_id"]],
-                                                          ["state", "memo"]], {})[0]
+    payment = odoo.execute_kw(
+        "account.payment", "read", [[action["res_id"]], ["state", "memo"]], {}
+    )[0]
     assert payment["state"] == "in_process"
     assert read_move(odoo, mid, "amount_residual")["amount_residual"] == 115.0
     odoo.execute_kw("account.move", "action_post", [[mid]], {})
     assert read_move(odoo, mid, "name", "amount_residual", "payment_state") == {
-        "id": mid, "name": "INV/2026/00001", "amount_residual": 75.0, "payment_state": "partial"}
+        "id": mid,
+        "name": "INV/2026/00001",
+        "amount_residual": 75.0,
+        "payment_state": "partial",
+    }
 
 
 def test_reset_to_draft_and_cancel(standin: StandinThread, odoo: odoorpc.ODOO) -> None:
@@ -352,8 +500,11 @@ def test_reset_to_draft_and_cancel(standin: StandinThread, odoo: odoorpc.ODOO) -
     odoo.execute_kw("account.move", "action_post", [[mid]], {})
     body = obj(standin, "account.move", "button_draft", [[mid]], {})
     assert body == {"jsonrpc": "2.0", "id": 7}  # None: Odoo leaves "result" out
-    assert read_move(odoo, mid, "state", "name") == {"id": mid, "state": "draft",
-                                                     "name": "INV/2026/00001"}
+    assert read_move(odoo, mid, "state", "name") == {
+        "id": mid,
+        "state": "draft",
+        "name": "INV/2026/00001",
+    }
     odoo.execute_kw("account.move", "action_post", [[mid]], {})
     assert odoo.execute_kw("account.move", "button_cancel", [[mid]], {}) is None
     assert read_move(odoo, mid, "state")["state"] == "cancel"
@@ -365,21 +516,25 @@ def test_posted_moves_are_locked(odoo: odoorpc.ODOO) -> None:
     mid = invoice(odoo, invoice_date="2026-03-01")
     line = read_move(odoo, mid, "invoice_line_ids")["invoice_line_ids"][0]
     odoo.execute_kw("account.move", "action_post", [[mid]], {})
-    for vals in ({"invoice_line_ids": [[1, line, {"price_unit": 1.0}]]},
-                 {"invoice_line_ids": [[0, 0, {"name": "more", "price_unit": 1.0}]]},
-                 {"invoice_line_ids": [[2, line]]}):
+    for vals in (
+        {"invoice_line_ids": [[1, line, {"price_unit": 1.0}]]},
+        {"invoice_line_ids": [[0, 0, {"name": "more", "price_unit": 1.0}]]},
+        {"invoice_line_ids": [[2, line]]},
+    ):
         err = rpc_error(odoo.execute_kw, "account.move", "write", [[mid], vals], {})
         assert err.info["data"]["name"] == "odoo.exceptions.UserError"
-    err = rpc_error(odoo.execute_kw, "account.move.line", "write",
-                    [[line], {"tax_ids": [[6, 0, []]]}], {})
+    err = rpc_error(
+        odoo.execute_kw, "account.move.line", "write", [[line], {"tax_ids": [[6, 0, []]]}], {}
+    )
     assert "You cannot modify the taxes related to a posted journal item" in str(err)
     err = rpc_error(odoo.execute_kw, "account.move", "unlink", [[mid]], {})
     assert str(err) == "You cannot delete an item linked to a posted entry."
     assert read_move(odoo, mid, "amount_total")["amount_total"] == 115.0
     draft = invoice(odoo)
     assert odoo.execute_kw("account.move", "unlink", [[draft]], {}) is True
-    assert odoo.execute_kw("account.move.line", "search_count",
-                           [[("move_id", "=", draft)]], {}) == 0
+    assert (
+        odoo.execute_kw("account.move.line", "search_count", [[("move_id", "=", draft)]], {}) == 0
+    )
 
 
 # -- payments ------------------------------------------------------------------------------
@@ -387,30 +542,69 @@ def test_partial_then_full_payment(odoo: odoorpc.ODOO) -> None:
     mid = invoice(odoo, [(2, 100.0, "Tax 15%")], invoice_date="2026-03-01")
     odoo.execute_kw("account.move", "action_post", [[mid]], {})
     ctx = {"active_model": "account.move", "active_ids": [mid]}
-    defaults = odoo.execute_kw("account.payment.register", "default_get",
-                               [["amount", "journal_id", "communication"]], {"context": ctx})
+    defaults = odoo.execute_kw(
+        "account.payment.register",
+        "default_get",
+        [["amount", "journal_id", "communication"]],
+        {"context": ctx},
+    )
     assert defaults["amount"] == 230.0 and defaults["communication"] == "INV/2026/00001"
     action = pay(odoo, mid, amount=100.0, payment_date="2026-03-10")
-    assert action == {"name": "Payments", "type": "ir.actions.act_window",
-                      "res_model": "account.payment", "context": {"create": False},
-                      "view_mode": "form", "res_id": action["res_id"]}
+    assert action == {
+        "name": "Payments",
+        "type": "ir.actions.act_window",
+        "res_model": "account.payment",
+        "context": {"create": False},
+        "view_mode": "form",
+        "res_id": action["res_id"],
+    }
     assert read_move(odoo, mid, "amount_residual", "payment_state") == {
-        "id": mid, "amount_residual": 130.0, "payment_state": "partial"}
-    payment = odoo.execute_kw("account.payment", "read", [[action["res_id"]], [
-        "name", "amount", "payment_type", "partner_type", "state", "date", "journal_id",
-        "reconciled_invoice_ids", "is_reconciled"]], {"load": "_classic_write"})[0]
+        "id": mid,
+        "amount_residual": 130.0,
+        "payment_state": "partial",
+    }
+    payment = odoo.execute_kw(
+        "account.payment",
+        "read",
+        [
+            [action["res_id"]],
+            [
+                "name",
+                "amount",
+                "payment_type",
+                "partner_type",
+                "state",
+                "date",
+                "journal_id",
+                "reconciled_invoice_ids",
+                "is_reconciled",
+            ],
+        ],
+        {"load": "_classic_write"},
+    )[0]
     assert payment["name"] == "PBNK1/2026/00001"
     assert (payment["amount"], payment["payment_type"], payment["partner_type"]) == (
-        100.0, "inbound", "customer")
+        100.0,
+        "inbound",
+        "customer",
+    )
     assert (payment["state"], payment["date"], payment["is_reconciled"]) == (
-        "posted", "2026-03-10", True)
+        "posted",
+        "2026-03-10",
+        True,
+    )
     assert payment["reconciled_invoice_ids"] == [mid]
     pay(odoo, mid)  # default amount: the residual
     assert read_move(odoo, mid, "amount_residual", "payment_state") == {
-        "id": mid, "amount_residual": 0.0, "payment_state": "paid"}
+        "id": mid,
+        "amount_residual": 0.0,
+        "payment_state": "paid",
+    }
     err = rpc_error(pay, odoo, mid)
-    assert str(err) == ("You can't register a payment because there is nothing left to pay on "
-                        "the selected journal items.")
+    assert str(err) == (
+        "You can't register a payment because there is nothing left to pay on "
+        "the selected journal items."
+    )
     odoo.execute_kw("account.move", "button_draft", [[mid]], {})  # unreconciles
     assert read_move(odoo, mid, "amount_residual")["amount_residual"] == 230.0
 
@@ -419,10 +613,17 @@ def test_payment_refusals_17(odoo: odoorpc.ODOO) -> None:
     draft = invoice(odoo)
     err = rpc_error(pay, odoo, draft)
     assert str(err) == "You can only register payment for posted journal entries."
-    err = rpc_error(odoo.execute_kw, "account.payment.register", "create", [{}],
-                    {"context": {"active_model": "res.partner", "active_ids": [1]}})
-    assert str(err) == ("The register payment wizard should only be called on account.move or "
-                        "account.move.line records.")
+    err = rpc_error(
+        odoo.execute_kw,
+        "account.payment.register",
+        "create",
+        [{}],
+        {"context": {"active_model": "res.partner", "active_ids": [1]}},
+    )
+    assert str(err) == (
+        "The register payment wizard should only be called on account.move or "
+        "account.move.line records."
+    )
 
 
 def test_in_payment_knob(standin: StandinThread, odoo: odoorpc.ODOO) -> None:
@@ -455,8 +656,15 @@ def test_xmlrpc_like_mcp_server_odoo(standin: StandinThread, odoo: odoorpc.ODOO)
     assert common.authenticate("acme", "admin", "bad", {}) is False
     uid = common.authenticate("acme", "admin", "acme-admin-api-key", {})
     assert uid == 2
-    rows = models.execute_kw("acme", uid, "admin", "res.partner", "search_read",
-                             [[["supplier_rank", ">", 0]]], {"fields": ["name"], "order": "name"})
+    rows = models.execute_kw(
+        "acme",
+        uid,
+        "admin",
+        "res.partner",
+        "search_read",
+        [[["supplier_rank", ">", 0]]],
+        {"fields": ["name"], "order": "name"},
+    )
     assert [r["name"] for r in rows] == ["Gemini Furniture", "Wood Corner"]
     with pytest.raises(xmlrpc.client.Fault) as denied:
         models.execute_kw("acme", uid, "wrong", "res.partner", "search", [[]])
@@ -477,8 +685,12 @@ def test_stats_count_round_trips(standin: StandinThread) -> None:
     odoo = connect(standin)
     odoo.execute_kw("res.partner", "search_read", [[]], {"fields": ["name"]})
     stats = standin.stats()
-    assert stats["calls"] == {"version_info": 1, "common.login": 1, "res.users.context_get": 1,
-                              "res.partner.search_read": 1}
+    assert stats["calls"] == {
+        "version_info": 1,
+        "common.login": 1,
+        "res.users.context_get": 1,
+        "res.partner.search_read": 1,
+    }
     assert stats["total"] == 4 and stats["endpoints"]["/jsonrpc"] == 3
     with urllib.request.urlopen(f"{standin.url}/standin/stats", timeout=5) as resp:
         assert json.loads(resp.read()) == stats

@@ -9,5 +9,4 @@ from .process import StandinProcess, start_standin
 from .seed import DEFAULT_SEED
 from .server import StandinApp, StandinThread, main
 
-__all__ = ["DEFAULT_SEED", "StandinApp", "StandinProcess", "StandinThread", "main",
-           "start_standin"]
+__all__ = ["DEFAULT_SEED", "StandinApp", "StandinProcess", "StandinThread", "main", "start_standin"]

@@ -24,12 +24,24 @@ INVOICES = SALE + PURCHASE
 REFUNDS = ("out_refund", "in_refund")
 NEGATIVE_SIGN = ("in_invoice", "out_refund", "in_receipt")
 NOTE_TYPES = ("line_section", "line_note")
-AMOUNT_FIELDS = ("quantity", "price_unit", "discount", "tax_ids", "account_id", "product_id",
-                 "move_id", "display_type")
+AMOUNT_FIELDS = (
+    "quantity",
+    "price_unit",
+    "discount",
+    "tax_ids",
+    "account_id",
+    "product_id",
+    "move_id",
+    "display_type",
+)
 DRAFT_LABELS = {
-    "out_invoice": "Draft Invoice", "out_refund": "Draft Credit Note", "in_invoice": "Draft Bill",
-    "in_refund": "Draft Vendor Credit Note", "out_receipt": "Draft Sales Receipt",
-    "in_receipt": "Draft Purchase Receipt", "entry": "Draft Entry",
+    "out_invoice": "Draft Invoice",
+    "out_refund": "Draft Credit Note",
+    "in_invoice": "Draft Bill",
+    "in_refund": "Draft Vendor Credit Note",
+    "out_receipt": "Draft Sales Receipt",
+    "in_receipt": "Draft Purchase Receipt",
+    "entry": "Draft Entry",
 }
 MSG_NO_POST_RIGHT = "You don't have the access rights to post an invoice."
 MSG_NEGATIVE = (
@@ -77,13 +89,19 @@ def detach_payments(env: Env, move_id: int) -> None:
         allocations = dict(pay.get("_allocations") or {})
         if str(move_id) in allocations:
             allocations.pop(str(move_id))
-            env.store.update("account.payment", pay["id"], {
-                "_allocations": allocations,
-                "reconciled_invoice_ids": [i for i in pay.get("reconciled_invoice_ids") or []
-                                           if i != move_id],
-                "reconciled_bill_ids": [i for i in pay.get("reconciled_bill_ids") or []
-                                        if i != move_id],
-            })
+            env.store.update(
+                "account.payment",
+                pay["id"],
+                {
+                    "_allocations": allocations,
+                    "reconciled_invoice_ids": [
+                        i for i in pay.get("reconciled_invoice_ids") or [] if i != move_id
+                    ],
+                    "reconciled_bill_ids": [
+                        i for i in pay.get("reconciled_bill_ids") or [] if i != move_id
+                    ],
+                },
+            )
 
 
 def moves(env: Env) -> AccountMove:
@@ -95,8 +113,12 @@ def moves(env: Env) -> AccountMove:
 class AccountMove(BaseModel):
     """Journal entries and invoices."""
 
-    DEFAULTS = {"move_type": "entry", "state": "draft", "posted_before": False,
-                "is_move_sent": False}
+    DEFAULTS = {
+        "move_type": "entry",
+        "state": "draft",
+        "posted_before": False,
+        "is_move_sent": False,
+    }
 
     # -- numbering -----------------------------------------------------------------------
     def _prefix(self, row: Row) -> tuple[str, int]:
@@ -115,8 +137,8 @@ class AccountMove(BaseModel):
             name = other.get("name") or ""
             if other["id"] == row["id"] or other.get("journal_id") != row.get("journal_id"):
                 continue
-            if name.startswith(prefix) and name[len(prefix):].isdigit():
-                found.append(int(name[len(prefix):]))
+            if name.startswith(prefix) and name[len(prefix) :].isdigit():
+                found.append(int(name[len(prefix) :]))
         return found
 
     def _next_name(self, row: Row) -> str:
@@ -140,8 +162,11 @@ class AccountMove(BaseModel):
     def _display_name(self, row: Row) -> Any:
         name = row.get("name") or ""
         named = name not in ("", "/")
-        label = DRAFT_LABELS.get(row.get("move_type") or "entry", "") \
-            if row.get("state") == "draft" else ""
+        label = (
+            DRAFT_LABELS.get(row.get("move_type") or "entry", "")
+            if row.get("state") == "draft"
+            else ""
+        )
         if self.env.major >= 18:
             text = " ".join(p for p in (label, name if named else "") if p) or f"(* {row['id']})"
         else:
@@ -178,11 +203,14 @@ class AccountMove(BaseModel):
             elif paid:
                 state = "partial"
         changes: dict[str, Any] = {
-            "amount_untaxed": untaxed, "amount_tax": round2(total - untaxed),
-            "amount_total": total, "amount_residual": residual,
+            "amount_untaxed": untaxed,
+            "amount_tax": round2(total - untaxed),
+            "amount_total": total,
+            "amount_residual": residual,
             "amount_untaxed_signed": sign * untaxed,
             "amount_tax_signed": sign * round2(total - untaxed),
-            "amount_total_signed": sign * total, "amount_residual_signed": sign * residual,
+            "amount_total_signed": sign * total,
+            "amount_residual_signed": sign * residual,
             "payment_state": state,
         }
         if rename and not posted:
@@ -193,8 +221,9 @@ class AccountMove(BaseModel):
     def _prepare_create(self, vals: dict[str, Any]) -> dict[str, Any]:
         move_type = vals.get("move_type") or "entry"
         if not vals.get("journal_id"):
-            kind = "sale" if move_type in SALE else "purchase" if move_type in PURCHASE \
-                else "general"
+            kind = (
+                "sale" if move_type in SALE else "purchase" if move_type in PURCHASE else "general"
+            )
             journals = self.env["account.journal"]._search_rows([["type", "=", kind]])
             vals["journal_id"] = journals[0]["id"] if journals else False
         vals.setdefault("company_id", self.env.company_id())
@@ -207,8 +236,11 @@ class AccountMove(BaseModel):
 
     def _due(self, vals: dict[str, Any]) -> Any:
         start = vals.get("invoice_date") or vals.get("date")
-        term = self.env.store.get("account.payment.term", vals["invoice_payment_term_id"]) \
-            if vals.get("invoice_payment_term_id") else None
+        term = (
+            self.env.store.get("account.payment.term", vals["invoice_payment_term_id"])
+            if vals.get("invoice_payment_term_id")
+            else None
+        )
         if term and start:
             due = date.fromisoformat(str(start)[:10]) + timedelta(days=int(term.get("days") or 0))
             return due.isoformat()
@@ -219,16 +251,22 @@ class AccountMove(BaseModel):
 
     def _before_write(self, rows: list[Row], vals: dict[str, Any]) -> None:
         for row in rows:
-            if row.get("posted_before") and vals.get("journal_id", row["journal_id"]) \
-                    != row["journal_id"]:
+            if (
+                row.get("posted_before")
+                and vals.get("journal_id", row["journal_id"]) != row["journal_id"]
+            ):
                 raise UserError(MSG_JOURNAL)
 
     def _after_write(self, ids: list[int], vals: dict[str, Any]) -> None:
         for rid in ids:
             row = self.env.store.get(self.name, rid) or {}
             changes: dict[str, Any] = {}
-            if "invoice_date" in vals and "date" not in vals and row.get("invoice_date") \
-                    and row.get("state") == "draft":
+            if (
+                "invoice_date" in vals
+                and "date" not in vals
+                and row.get("invoice_date")
+                and row.get("state") == "draft"
+            ):
                 changes["date"] = row["invoice_date"]
             if row.get("invoice_payment_term_id") and "invoice_date_due" not in vals:
                 changes["invoice_date_due"] = self._due(row)
@@ -264,8 +302,11 @@ class AccountMove(BaseModel):
         for row in rows:
             if row["state"] in ("posted", "cancel"):
                 errors.append(f"The entry {row.get('name')} (id {row['id']}) must be in draft.")
-            lines = [ln for ln in self.env.store.rows("account.move.line")
-                     if ln.get("move_id") == row["id"] and ln.get("display_type") not in NOTE_TYPES]
+            lines = [
+                ln
+                for ln in self.env.store.rows("account.move.line")
+                if ln.get("move_id") == row["id"] and ln.get("display_type") not in NOTE_TYPES
+            ]
             if not lines:
                 errors.append(MSG_NO_LINE)
         return errors
@@ -289,8 +330,11 @@ class AccountMove(BaseModel):
             merged = {**row, **changes}
             name = row.get("name")
             prefix, _ = self._prefix(merged)
-            if not name or name == "/" or (not row.get("posted_before")
-                                           and not name.startswith(prefix)):
+            if (
+                not name
+                or name == "/"
+                or (not row.get("posted_before") and not name.startswith(prefix))
+            ):
                 changes["name"] = self._next_name(merged)
             self.env.store.update(self.name, row["id"], changes)
             self._recompute(row["id"])
@@ -321,7 +365,11 @@ class AccountMove(BaseModel):
     @api_records
     def action_register_payment(self, ids: list[int]) -> dict[str, Any]:
         return {
-            "name": "Pay", "type": "ir.actions.act_window", "res_model": "account.payment.register",
-            "view_mode": "form", "views": [[False, "form"]], "target": "new",
+            "name": "Pay",
+            "type": "ir.actions.act_window",
+            "res_model": "account.payment.register",
+            "view_mode": "form",
+            "views": [[False, "form"]],
+            "target": "new",
             "context": {"active_model": "account.move", "active_ids": list(ids)},
         }

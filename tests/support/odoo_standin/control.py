@@ -56,8 +56,9 @@ class Control:
     def stall(self) -> bool:
         return not self._released.is_set()
 
-    def update(self, delay_s: float | None = None, stall: bool | None = None,
-               drop_next: int | None = None) -> None:
+    def update(
+        self, delay_s: float | None = None, stall: bool | None = None, drop_next: int | None = None
+    ) -> None:
         with self._lock:
             if delay_s is not None:
                 self.delay_s = max(0.0, float(delay_s))

@@ -12,10 +12,28 @@ from collections.abc import Callable
 from typing import Any
 
 Node = tuple[Any, ...]
-OPERATORS = frozenset({
-    "=", "!=", "<>", "<", "<=", ">", ">=", "=?", "in", "not in", "like", "ilike", "not like",
-    "not ilike", "=like", "=ilike", "child_of", "parent_of",
-})
+OPERATORS = frozenset(
+    {
+        "=",
+        "!=",
+        "<>",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "=?",
+        "in",
+        "not in",
+        "like",
+        "ilike",
+        "not like",
+        "not ilike",
+        "=like",
+        "=ilike",
+        "child_of",
+        "parent_of",
+    }
+)
 NEGATIVE = {"!=": "=", "<>": "=", "not in": "in", "not like": "like", "not ilike": "ilike"}
 TRUE_LEAF = (1, "=", 1)
 FALSE_LEAF = (0, "=", 1)
@@ -130,8 +148,9 @@ def _single(value: Any, op: str, arg: Any) -> bool:
         if _unset(value) or arg is None or arg is False:
             return False
         try:
-            return bool({"<": value < arg, "<=": value <= arg, ">": value > arg,
-                         ">=": value >= arg}[op])
+            return bool(
+                {"<": value < arg, "<=": value <= arg, ">": value > arg, ">=": value >= arg}[op]
+            )
         except TypeError:
             return False
     if op in ("like", "ilike"):
@@ -159,9 +178,9 @@ def compare(values: list[Any], multi: bool, op: str, arg: Any) -> bool:
     return _single(values[0] if values else None, op, arg)
 
 
-def parse_order(order: str | None, default: str, valid: Callable[[str], bool]) -> list[
-    tuple[str, bool]
-]:
+def parse_order(
+    order: str | None, default: str, valid: Callable[[str], bool]
+) -> list[tuple[str, bool]]:
     """``"name desc, id"`` → ``[("name", True), ("id", False)]``; bad specs raise ValueError."""
     spec = order or default
     out: list[tuple[str, bool]] = []

@@ -42,8 +42,11 @@ class AccountMoveLine(BaseModel):
         if vals.get("display_type") in NOTE_TYPES:
             return vals
         sale = move["move_type"] in SALE
-        product = self.env.store.get("product.product", vals["product_id"]) \
-            if vals.get("product_id") else None
+        product = (
+            self.env.store.get("product.product", vals["product_id"])
+            if vals.get("product_id")
+            else None
+        )
         if product and not vals.get("name"):
             vals["name"] = product["name"]
         if vals.get("price_unit") is None:

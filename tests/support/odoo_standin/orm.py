@@ -44,8 +44,14 @@ class Knobs:
         serie = self.version.split("-")[0].split("+")[0]
         return {
             "server_version": self.version,
-            "server_version_info": [major, minor, 0, "final", 0, "e" if "+e" in self.version
-                                    else ""],
+            "server_version_info": [
+                major,
+                minor,
+                0,
+                "final",
+                0,
+                "e" if "+e" in self.version else "",
+            ],
             "server_serie": serie,
             "protocol_version": 1,
         }
@@ -68,7 +74,11 @@ class Env:
     """Who is calling, with which context, against which store and knobs."""
 
     def __init__(
-        self, store: Store, knobs: Knobs, uid: int, context: dict[str, Any] | None = None,
+        self,
+        store: Store,
+        knobs: Knobs,
+        uid: int,
+        context: dict[str, Any] | None = None,
         su: bool = False,
     ) -> None:
         self.store, self.knobs, self.uid = store, knobs, uid
@@ -247,8 +257,12 @@ class BaseModel(WriteMixin):
     def _select(self, tree: dom.Node, order: str | None, active_test: bool = True) -> list[Row]:
         tree = self._rewrite(tree)
         named = {leaf[1].split(".")[0] for leaf in dom.leaves(tree)}
-        if (active_test and self.spec.has_active and "active" not in named
-                and self.env.context.get("active_test", True)):
+        if (
+            active_test
+            and self.spec.has_active
+            and "active" not in named
+            and self.env.context.get("active_test", True)
+        ):
             tree = ("&", ("leaf", "active", "=", True), tree)
 
         def matches(row: Row) -> bool:
@@ -281,7 +295,7 @@ class BaseModel(WriteMixin):
     def _search_rows(
         self, domain: Any, offset: int = 0, limit: int | None = None, order: str | None = None
     ) -> list[Row]:
-        rows = self._select(dom.parse(domain), order)[offset or 0:]
+        rows = self._select(dom.parse(domain), order)[offset or 0 :]
         return rows[:limit] if limit else rows
 
     @api_model
@@ -298,8 +312,13 @@ class BaseModel(WriteMixin):
 
     @api_model
     def search_read(
-        self, domain: Any = None, fields: list[str] | None = None, offset: int = 0,
-        limit: int | None = None, order: str | None = None, load: str = "_classic_read",
+        self,
+        domain: Any = None,
+        fields: list[str] | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+        order: str | None = None,
+        load: str = "_classic_read",
     ) -> list[dict[str, Any]]:
         self._check_access("read")
         rows = self._search_rows(domain or [], offset, limit, order)
@@ -374,8 +393,9 @@ class BaseModel(WriteMixin):
 def _is_text(value: Any) -> bool:
     if isinstance(value, str):
         return True
-    return isinstance(value, list | tuple) and bool(value) and all(isinstance(v, str)
-                                                                  for v in value)
+    return (
+        isinstance(value, list | tuple) and bool(value) and all(isinstance(v, str) for v in value)
+    )
 
 
 def access_error(env: Env, spec: ModelSpec, operation: str, group: str) -> AccessError:

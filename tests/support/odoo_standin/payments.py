@@ -37,8 +37,9 @@ def _payment_name(env: Env, journal: Row, day: str) -> str:
     prefix = f"{code}/{day[:4]}/" if yearly else f"{code}/{day[:4]}/{day[5:7]}/"
     width = 5 if yearly else 4
     numbers = [
-        int(name[len(prefix):]) for p in env.store.rows("account.payment")
-        if (name := p.get("name") or "").startswith(prefix) and name[len(prefix):].isdigit()
+        int(name[len(prefix) :])
+        for p in env.store.rows("account.payment")
+        if (name := p.get("name") or "").startswith(prefix) and name[len(prefix) :].isdigit()
     ]
     return f"{prefix}{max(numbers, default=0) + 1:0{width}d}"
 
@@ -84,14 +85,17 @@ class PaymentRegister(BaseModel):
         partners = {r.get("partner_id") for r in rows}
         refs = [r.get("payment_reference") or r.get("ref") or r.get("name") or "" for r in rows]
         return {
-            "payment_date": self.env.today(), "amount": residual, "source_amount": residual,
+            "payment_date": self.env.today(),
+            "amount": residual,
+            "source_amount": residual,
             "journal_id": banks[0]["id"] if banks else False,
             "currency_id": first.get("currency_id") or False,
             "partner_id": first.get("partner_id") if len(partners) == 1 else False,
             "payment_type": "inbound" if first["move_type"] in INBOUND else "outbound",
             "partner_type": "customer" if first["move_type"] in SALE else "supplier",
             "communication": " ".join(r for r in refs if r) or False,
-            "can_edit_wizard": len(rows) == 1, "group_payment": False,
+            "can_edit_wizard": len(rows) == 1,
+            "group_payment": False,
             "payment_difference_handling": "open",
         }
 
@@ -130,13 +134,19 @@ class PaymentRegister(BaseModel):
                 created.append(self._pay(wiz, move, amount))
         if self.env.context.get("dont_redirect_to_payments"):
             return True
-        action: dict[str, Any] = {"name": "Payments", "type": "ir.actions.act_window",
-                                  "res_model": "account.payment", "context": {"create": False}}
+        action: dict[str, Any] = {
+            "name": "Payments",
+            "type": "ir.actions.act_window",
+            "res_model": "account.payment",
+            "context": {"create": False},
+        }
         if len(created) == 1:
             action.update(view_mode="form", res_id=created[0])
         else:
-            action.update(view_mode="tree,form" if self.env.major < 18 else "list,form",
-                          domain=[["id", "in", created]])
+            action.update(
+                view_mode="tree,form" if self.env.major < 18 else "list,form",
+                domain=[["id", "in", created]],
+            )
         return action
 
     def _pay(self, wiz: Row, move: Row, amount: float) -> int:
@@ -145,15 +155,18 @@ class PaymentRegister(BaseModel):
         allocated = round2(min(amount, float(move["amount_residual"])))
         side = "reconciled_bill_ids" if move["move_type"] in PURCHASE else "reconciled_invoice_ids"
         vals: dict[str, Any] = {
-            "name": _payment_name(self.env, journal, day), "amount": amount,
+            "name": _payment_name(self.env, journal, day),
+            "amount": amount,
             "payment_type": "inbound" if move["move_type"] in INBOUND else "outbound",
             "partner_type": "supplier" if move["move_type"] in PURCHASE else "customer",
-            "partner_id": move.get("partner_id") or False, "date": day,
+            "partner_id": move.get("partner_id") or False,
+            "date": day,
             "journal_id": journal.get("id") or False,
             "currency_id": wiz.get("currency_id") or move.get("currency_id"),
             "state": "posted" if self.env.major < 18 else "in_process",
             "memo" if self.env.major >= 18 else "ref": wiz.get("communication") or False,
-            side: [move["id"]], "_allocations": {str(move["id"]): allocated},
+            side: [move["id"]],
+            "_allocations": {str(move["id"]): allocated},
         }
         pid = self.env["account.payment"]._create_one(vals)
         moves(self.env)._recompute(move["id"])

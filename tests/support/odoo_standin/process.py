@@ -26,9 +26,17 @@ class StandinProcess:
     """
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, *, db: str = "acme", version: str = "17.0",
-        db_path: str | Path | None = None, seed: dict[str, Any] | str | Path | None = None,
-        in_payment: bool = False, today: str | None = None, reset: bool = False,
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        db: str = "acme",
+        version: str = "17.0",
+        db_path: str | Path | None = None,
+        seed: dict[str, Any] | str | Path | None = None,
+        in_payment: bool = False,
+        today: str | None = None,
+        reset: bool = False,
     ) -> None:
         self.host, self.port, self.db = host, port, db
         self._argv = ["--host", host, "--db", db, "--version", version]
@@ -58,13 +66,25 @@ class StandinProcess:
         """Start the child and wait for its "listening on" line (it names the real port)."""
         env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.odoo_standin", "--port", str(self.port),
-             *self._argv],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "tests.support.odoo_standin",
+                "--port",
+                str(self.port),
+                *self._argv,
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         lines: queue.Queue[str] = queue.Queue()
         assert self.proc.stdout is not None
-        threading.Thread(target=lambda: lines.put(self.proc.stdout.readline()),  # type: ignore[union-attr]
-                         daemon=True).start()
+        threading.Thread(
+            target=lambda: lines.put(self.proc.stdout.readline()),  # type: ignore[union-attr]
+            daemon=True,
+        ).start()
         try:
             line = lines.get(timeout=timeout)
         except queue.Empty:
@@ -97,8 +117,12 @@ class StandinProcess:
     def __enter__(self) -> StandinProcess:
         return self.start() if self.proc is None else self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
         if self._seed_file:
             Path(self._seed_file).unlink(missing_ok=True)
@@ -106,8 +130,12 @@ class StandinProcess:
     # -- test API over HTTP --------------------------------------------------------------
     def _request(self, path: str, payload: Any = None) -> Any:
         data = None if payload is None else json.dumps(payload).encode("utf-8")
-        req = urllib.request.Request(self.url + path, data=data, method="POST" if data else "GET",
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.url + path,
+            data=data,
+            method="POST" if data else "GET",
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.loads(resp.read())
 
@@ -124,8 +152,9 @@ class StandinProcess:
         self._request("/standin/reset", seed or {})
 
 
-def start_standin(*, subprocess: bool = False, host: str = "127.0.0.1", port: int = 0,
-                  **options: Any) -> StandinThread | StandinProcess:
+def start_standin(
+    *, subprocess: bool = False, host: str = "127.0.0.1", port: int = 0, **options: Any
+) -> StandinThread | StandinProcess:
     """Start a stand-in (a thread by default, a child process with ``subprocess=True``).
 
     The returned object has ``.url``, ``.port``, ``.stop()``, ``stats()``, ``reset_stats()``,

@@ -78,8 +78,14 @@ class Dispatcher:
         raise NameError(f"Method not available {method}")
 
     def execute(
-        self, db: Any, uid: Any, password: Any, model: str, method: str,
-        args: list[Any], kwargs: dict[str, Any] | None,
+        self,
+        db: Any,
+        uid: Any,
+        password: Any,
+        model: str,
+        method: str,
+        args: list[Any],
+        kwargs: dict[str, Any] | None,
     ) -> Any:
         """``odoo.service.model.execute_kw`` after ``security.check``."""
         self._check_db(db)
@@ -108,11 +114,17 @@ class Dispatcher:
             partner = self.store.get("res.partner", user["partner_id"]) or {}
             admin = env.has_group("base.group_system")
             return {
-                "uid": uid, "is_system": admin, "is_admin": admin, "db": self.db,
+                "uid": uid,
+                "is_system": admin,
+                "is_admin": admin,
+                "db": self.db,
                 "user_context": env["res.users"].call("context_get", [], {}),
-                "username": user["login"], "name": partner.get("name") or False,
-                "partner_id": user["partner_id"], "partner_display_name": partner.get("name"),
-                "company_id": user.get("company_id"), "session_id": secrets.token_hex(20),
+                "username": user["login"],
+                "name": partner.get("name") or False,
+                "partner_id": user["partner_id"],
+                "partner_display_name": partner.get("name"),
+                "company_id": user.get("company_id"),
+                "session_id": secrets.token_hex(20),
                 "server_version": self.knobs.version,
                 "server_version_info": self.knobs.version_info()["server_version_info"],
             }
@@ -126,8 +138,9 @@ class Dispatcher:
         return f"{service}.{method}"
 
 
-def json_reply(req_id: Any, result: Any = None, error: BaseException | None = None) -> dict[str,
-                                                                                             Any]:
+def json_reply(
+    req_id: Any, result: Any = None, error: BaseException | None = None
+) -> dict[str, Any]:
     """Odoo's JSON-RPC response; a None result leaves the ``result`` key out."""
     reply: dict[str, Any] = {"jsonrpc": "2.0", "id": req_id}
     if error is not None:
@@ -137,8 +150,9 @@ def json_reply(req_id: Any, result: Any = None, error: BaseException | None = No
     return reply
 
 
-def xml_reply(result: Any = None, error: BaseException | None = None, legacy: bool = False
-              ) -> bytes:
+def xml_reply(
+    result: Any = None, error: BaseException | None = None, legacy: bool = False
+) -> bytes:
     """An XML-RPC response, or Odoo's fault (integer codes on /xmlrpc/2, strings on /xmlrpc)."""
     if error is None:
         try:

@@ -25,33 +25,80 @@ from .orm import Env, Knobs
 from .store import Store
 
 DEFAULT_SEED: dict[str, Any] = {
-    "company": {"name": "Acme Corp", "currency": "USD", "email": "accounts@acme.example",
-                "vat": "US123456789"},
+    "company": {
+        "name": "Acme Corp",
+        "currency": "USD",
+        "email": "accounts@acme.example",
+        "vat": "US123456789",
+    },
     "users": [
-        {"login": "admin", "password": "admin", "name": "Mitchell Admin", "role": "accountant",
-         "groups": [GROUP_SYSTEM], "api_keys": ["acme-admin-api-key"], "tz": "Europe/Brussels",
-         "email": "admin@acme.example"},
-        {"login": "drafter", "password": "drafter", "name": "Dana Drafter", "role": "draft-only",
-         "api_keys": ["acme-drafter-api-key"], "tz": "Europe/Brussels",
-         "email": "drafter@acme.example"},
+        {
+            "login": "admin",
+            "password": "admin",
+            "name": "Mitchell Admin",
+            "role": "accountant",
+            "groups": [GROUP_SYSTEM],
+            "api_keys": ["acme-admin-api-key"],
+            "tz": "Europe/Brussels",
+            "email": "admin@acme.example",
+        },
+        {
+            "login": "drafter",
+            "password": "drafter",
+            "name": "Dana Drafter",
+            "role": "draft-only",
+            "api_keys": ["acme-drafter-api-key"],
+            "tz": "Europe/Brussels",
+            "email": "drafter@acme.example",
+        },
     ],
     "partners": [
-        {"name": "Azure Interior", "email": "azure.interior@example.com", "is_company": True,
-         "customer_rank": 1, "vat": "BE0477472701"},
-        {"name": "Deco Addict", "email": "deco.addict@example.com", "is_company": True,
-         "customer_rank": 1},
-        {"name": "Gemini Furniture", "email": "gemini.furniture@example.com", "is_company": True,
-         "supplier_rank": 1},
-        {"name": "Wood Corner", "email": "wood.corner@example.com", "is_company": True,
-         "supplier_rank": 1, "customer_rank": 1},
-        {"name": "Brandon Freeman", "email": "brandon.freeman@example.com",
-         "parent": "Azure Interior", "customer_rank": 1},
+        {
+            "name": "Azure Interior",
+            "email": "azure.interior@example.com",
+            "is_company": True,
+            "customer_rank": 1,
+            "vat": "BE0477472701",
+        },
+        {
+            "name": "Deco Addict",
+            "email": "deco.addict@example.com",
+            "is_company": True,
+            "customer_rank": 1,
+        },
+        {
+            "name": "Gemini Furniture",
+            "email": "gemini.furniture@example.com",
+            "is_company": True,
+            "supplier_rank": 1,
+        },
+        {
+            "name": "Wood Corner",
+            "email": "wood.corner@example.com",
+            "is_company": True,
+            "supplier_rank": 1,
+            "customer_rank": 1,
+        },
+        {
+            "name": "Brandon Freeman",
+            "email": "brandon.freeman@example.com",
+            "parent": "Azure Interior",
+            "customer_rank": 1,
+        },
     ],
     "accounts": [
-        {"code": "121000", "name": "Account Receivable", "account_type": "asset_receivable",
-         "reconcile": True},
-        {"code": "211000", "name": "Account Payable", "account_type": "liability_payable",
-         "reconcile": True},
+        {
+            "code": "121000",
+            "name": "Account Receivable",
+            "account_type": "asset_receivable",
+            "reconcile": True,
+        },
+        {
+            "code": "211000",
+            "name": "Account Payable",
+            "account_type": "liability_payable",
+            "reconcile": True,
+        },
         {"code": "400000", "name": "Product Sales", "account_type": "income"},
         {"code": "600000", "name": "Expenses", "account_type": "expense"},
         {"code": "251000", "name": "Tax Received", "account_type": "liability_current"},
@@ -61,29 +108,65 @@ DEFAULT_SEED: dict[str, Any] = {
     ],
     "taxes": [
         {"name": "Tax 15%", "amount": 15.0, "type_tax_use": "sale", "company_default": True},
-        {"name": "Purchase Tax 15%", "amount": 15.0, "type_tax_use": "purchase",
-         "company_default": True},
+        {
+            "name": "Purchase Tax 15%",
+            "amount": 15.0,
+            "type_tax_use": "purchase",
+            "company_default": True,
+        },
         {"name": "Tax 0%", "amount": 0.0, "type_tax_use": "sale"},
         {"name": "Purchase Tax 0%", "amount": 0.0, "type_tax_use": "purchase"},
     ],
     "journals": [
-        {"code": "INV", "name": "Customer Invoices", "type": "sale", "account": "400000",
-         "refund_sequence": True},
-        {"code": "BILL", "name": "Vendor Bills", "type": "purchase", "account": "600000",
-         "refund_sequence": True},
+        {
+            "code": "INV",
+            "name": "Customer Invoices",
+            "type": "sale",
+            "account": "400000",
+            "refund_sequence": True,
+        },
+        {
+            "code": "BILL",
+            "name": "Vendor Bills",
+            "type": "purchase",
+            "account": "600000",
+            "refund_sequence": True,
+        },
         {"code": "MISC", "name": "Miscellaneous Operations", "type": "general"},
-        {"code": "BNK1", "name": "Bank", "type": "bank", "account": "101401",
-         "payment_sequence": True},
-        {"code": "CSH1", "name": "Cash", "type": "cash", "account": "101501",
-         "payment_sequence": True},
+        {
+            "code": "BNK1",
+            "name": "Bank",
+            "type": "bank",
+            "account": "101401",
+            "payment_sequence": True,
+        },
+        {
+            "code": "CSH1",
+            "name": "Cash",
+            "type": "cash",
+            "account": "101501",
+            "payment_sequence": True,
+        },
     ],
     "products": [
-        {"name": "Consulting Hour", "default_code": "CONS", "list_price": 100.0,
-         "standard_price": 60.0, "type": "service", "taxes": ["Tax 15%"],
-         "supplier_taxes": ["Purchase Tax 15%"]},
-        {"name": "Office Chair", "default_code": "CHAIR", "list_price": 250.0,
-         "standard_price": 150.0, "type": "consu", "taxes": ["Tax 15%"],
-         "supplier_taxes": ["Purchase Tax 15%"]},
+        {
+            "name": "Consulting Hour",
+            "default_code": "CONS",
+            "list_price": 100.0,
+            "standard_price": 60.0,
+            "type": "service",
+            "taxes": ["Tax 15%"],
+            "supplier_taxes": ["Purchase Tax 15%"],
+        },
+        {
+            "name": "Office Chair",
+            "default_code": "CHAIR",
+            "list_price": 250.0,
+            "standard_price": 150.0,
+            "type": "consu",
+            "taxes": ["Tax 15%"],
+            "supplier_taxes": ["Purchase Tax 15%"],
+        },
     ],
     "payment_terms": [
         {"name": "Immediate Payment", "days": 0},
@@ -114,8 +197,9 @@ def load_seed(source: dict[str, Any] | str | Path | None) -> dict[str, Any]:
 
 def _xmlid(env: Env, xmlid: str, model: str, res_id: int) -> None:
     module, _, name = xmlid.partition(".")
-    env.store.insert("ir.model.data", {"module": module, "name": name, "model": model,
-                                       "res_id": res_id})
+    env.store.insert(
+        "ir.model.data", {"module": module, "name": name, "model": model, "res_id": res_id}
+    )
 
 
 def apply_seed(store: Store, knobs: Knobs, source: dict[str, Any] | str | Path | None) -> None:
@@ -125,8 +209,15 @@ def apply_seed(store: Store, knobs: Knobs, source: dict[str, Any] | str | Path |
     with store.transaction():
         store.wipe()
         for model, spec in SPECS.items():
-            store.insert("ir.model", {"model": model, "name": spec.description,
-                                      "transient": spec.transient, "state": "base"})
+            store.insert(
+                "ir.model",
+                {
+                    "model": model,
+                    "name": spec.description,
+                    "transient": spec.transient,
+                    "state": "base",
+                },
+            )
         groups = {}
         for xmlid, (name, full_name) in GROUPS.items():
             groups[xmlid] = env["res.groups"]._create_one({"name": name, "full_name": full_name})
@@ -134,22 +225,44 @@ def apply_seed(store: Store, knobs: Knobs, source: dict[str, Any] | str | Path |
         company = data["company"]
         currencies = {}
         for code, symbol in CURRENCIES.items():
-            currencies[code] = env["res.currency"]._create_one({
-                "name": code, "symbol": symbol, "rounding": 0.01, "decimal_places": 2,
-                "active": code == company.get("currency", "USD")})
+            currencies[code] = env["res.currency"]._create_one(
+                {
+                    "name": code,
+                    "symbol": symbol,
+                    "rounding": 0.01,
+                    "decimal_places": 2,
+                    "active": code == company.get("currency", "USD"),
+                }
+            )
             _xmlid(env, f"base.{code}", "res.currency", currencies[code])
-        partner_id = env["res.partner"]._create_one({
-            "name": company["name"], "is_company": True, "email": company.get("email") or False,
-            "vat": company.get("vat") or False})
-        company_id = env["res.company"]._create_one({
-            "name": company["name"], "partner_id": partner_id,
-            "currency_id": currencies[company.get("currency", "USD")],
-            "email": company.get("email") or False, "vat": company.get("vat") or False})
+        partner_id = env["res.partner"]._create_one(
+            {
+                "name": company["name"],
+                "is_company": True,
+                "email": company.get("email") or False,
+                "vat": company.get("vat") or False,
+            }
+        )
+        company_id = env["res.company"]._create_one(
+            {
+                "name": company["name"],
+                "partner_id": partner_id,
+                "currency_id": currencies[company.get("currency", "USD")],
+                "email": company.get("email") or False,
+                "vat": company.get("vat") or False,
+            }
+        )
         store.update("res.partner", partner_id, {"company_id": company_id})
         _xmlid(env, "base.main_company", "res.company", company_id)
         _xmlid(env, "base.main_partner", "res.partner", partner_id)
-        root = env["res.users"]._create_one({"login": "__system__", "name": "OdooBot",
-                                             "active": False, "groups_id": [groups[GROUP_USER]]})
+        root = env["res.users"]._create_one(
+            {
+                "login": "__system__",
+                "name": "OdooBot",
+                "active": False,
+                "groups_id": [groups[GROUP_USER]],
+            }
+        )
         _xmlid(env, "base.user_root", "res.users", root)
         root_partner = (store.get("res.users", root) or {})["partner_id"]
         store.update("res.partner", root_partner, {"active": False})  # archived, as in Odoo
@@ -157,11 +270,18 @@ def apply_seed(store: Store, knobs: Knobs, source: dict[str, Any] | str | Path |
         for i, user in enumerate(data["users"]):
             group_ids = [groups[g] for g in ROLES[user.get("role", "accountant")]]
             group_ids += [groups[g] for g in user.get("groups", []) if groups[g] not in group_ids]
-            uid = env["res.users"]._create_one({
-                "login": user["login"], "password": user["password"],
-                "api_keys": list(user.get("api_keys", [])), "name": user.get("name"),
-                "email": user.get("email"), "tz": user.get("tz") or False,
-                "lang": user.get("lang", "en_US"), "groups_id": group_ids})
+            uid = env["res.users"]._create_one(
+                {
+                    "login": user["login"],
+                    "password": user["password"],
+                    "api_keys": list(user.get("api_keys", [])),
+                    "name": user.get("name"),
+                    "email": user.get("email"),
+                    "tz": user.get("tz") or False,
+                    "lang": user.get("lang", "en_US"),
+                    "groups_id": group_ids,
+                }
+            )
             if i == 0:
                 _xmlid(env, "base.user_admin", "res.users", uid)
         _seed_accounting(env, data, company_id)
@@ -178,8 +298,11 @@ def _seed_accounting(env: Env, data: dict[str, Any], company_id: int) -> None:
         vals.setdefault("company_id", company_id)
         taxes[tax["name"]] = env["account.tax"]._create_one(vals)
         if tax.get("company_default"):
-            key = "account_sale_tax_id" if tax["type_tax_use"] == "sale" \
+            key = (
+                "account_sale_tax_id"
+                if tax["type_tax_use"] == "sale"
                 else "account_purchase_tax_id"
+            )
             env.store.update("res.company", company_id, {key: taxes[tax["name"]]})
     for seq, journal in enumerate(data["journals"], start=1):
         vals = {k: v for k, v in journal.items() if k != "account"}
@@ -193,8 +316,10 @@ def _seed_accounting(env: Env, data: dict[str, Any], company_id: int) -> None:
         vals["supplier_taxes_id"] = [taxes[t] for t in product.get("supplier_taxes", [])]
         env["product.product"]._create_one(vals)
     for term in data["payment_terms"]:
-        env.store.insert("account.payment.term", {"name": term["name"], "active": True,
-                                                  "days": int(term.get("days", 0))})
+        env.store.insert(
+            "account.payment.term",
+            {"name": term["name"], "active": True, "days": int(term.get("days", 0))},
+        )
     names = {p["name"]: 0 for p in data["partners"]}
     for partner in data["partners"]:
         vals = {k: v for k, v in partner.items() if k != "parent"}

@@ -177,8 +177,12 @@ class WriteMixin:
     def _check_required(self, row: Row) -> None:
         for name, fld in self.fields.items():
             value = row.get(name)
-            if fld.required and not fld.computed and fld.type != "boolean" \
-                    and (value is None or value is False or value == "" or value == []):
+            if (
+                fld.required
+                and not fld.computed
+                and fld.type != "boolean"
+                and (value is None or value is False or value == "" or value == [])
+            ):
                 raise not_null_error(self.spec, name, fld)
 
     def _apply_o2m(self, rid: int, name: str, commands: Any) -> None:
@@ -226,8 +230,7 @@ class WriteMixin:
         self._check_required(row)
         self._constraints(row)
         now = self.env.now()
-        row.update(create_date=now, write_date=now, create_uid=self.env.uid,
-                   write_uid=self.env.uid)
+        row.update(create_date=now, write_date=now, create_uid=self.env.uid, write_uid=self.env.uid)
         rid = self.env.store.insert(self.name, row)
         for name, commands in deferred:
             self._apply_o2m(rid, name, commands)
@@ -273,7 +276,8 @@ class WriteMixin:
                     continue
                 comodel = self.env[fld.relation or ""]
                 children = [
-                    r["id"] for r in self.env.store.rows(comodel.name)
+                    r["id"]
+                    for r in self.env.store.rows(comodel.name)
                     if r.get(fld.inverse or "") == row["id"]
                 ]
                 if comodel.fields[fld.inverse or ""].required:

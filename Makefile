@@ -10,6 +10,7 @@ test:
 	.venv/bin/ruff check .
 	.venv/bin/mypy
 	.venv/bin/pytest -q
+	@scripts/shifted_clock_tests.sh
 
 bench:
 	@scripts/bootstrap.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the demo and the tests need on a fresh Debian/Ubuntu machine:
 # uv and the Python environment, and (as root) the real servers the tests start:
-# Dovecot, Syncthing, and pinned Node tools (MCP Inspector, the reference filesystem
+# Dovecot, Syncthing, faketime, and pinned Node tools (MCP Inspector, the reference filesystem
 # server, PM2). Idempotent: run it as often as you like.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,7 @@ need_apt=()
 [ -x /usr/sbin/dovecot ] || need_apt+=(dovecot-imapd)
 command -v syncthing >/dev/null 2>&1 || need_apt+=(syncthing)
 command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
+command -v faketime >/dev/null 2>&1 || need_apt+=(faketime)
 if [ ${#need_apt[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         log "installing Debian packages: ${need_apt[*]}"

@@ -10,7 +10,7 @@ never one that waits for a human's approval (its work is done).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,10 @@ class StaleClaim:
 class Claims:
     """State changes of tasks on behalf of one agent."""
 
-    def __init__(self, store: TaskStore, signals: Signals, lease: timedelta) -> None:
+    def __init__(
+        self, store: TaskStore, signals: Signals, lease: timedelta, move_window_s: float = 10.0
+    ) -> None:
+        self.move_window_s = move_window_s
         self.store = store
         self.signals = signals
         self.lease = lease
@@ -56,11 +59,32 @@ class Claims:
 
     # -- leases ------------------------------------------------------------------------------
     def fresh_until(self, meta: dict[str, Any], holder: str, path: Path) -> datetime:
+        """The lease runs from the later of the claim stamp and the holder's heartbeat,
+        both on the vault's clock. A claim without a stamp is either caught between its
+        move and its stamp (fresh), or was interrupted or dragged in by hand: then the
+        holder's heartbeat alone keeps it, and with no heartbeat it is already stale."""
         claimed = from_iso(meta.get("claimed_at"))
-        if claimed is None:  # a claim interrupted before its stamp: the move time stands in
-            claimed = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
-        seen = self.signals.last_seen(holder)
-        return max(claimed, seen or claimed) + self.lease
+        if claimed is None and self._moving(path):
+            return self.store.clock() + self.lease
+        stamps = [t for t in (claimed, self.signals.last_seen(holder)) if t is not None]
+        return max(stamps) + self.lease if stamps else datetime.min.replace(tzinfo=UTC)
+
+    def _moving(self, path: Path) -> bool:
+        """Moved here a moment ago (the move set its ctime). Compared with the ctime of a
+        file touched now: the kernel's clock against itself, never the injected clock or
+        the process's (which a time shift such as faketime changes, but not ctimes)."""
+        probe = self.store.lock_dir / f"clock-probe-{self.agent}"
+        try:
+            moved = path.stat().st_ctime
+        except FileNotFoundError:
+            return True  # moved on while we looked
+        try:
+            probe.parent.mkdir(parents=True, exist_ok=True)
+            probe.touch()
+            now = probe.stat().st_ctime
+        except OSError:
+            return True  # cannot tell: fresh is the safe answer, it never claims twice
+        return now - moved < self.move_window_s
 
     def is_stale(self, loc: Location, meta: dict[str, Any]) -> bool:
         if meta.get("status") == "awaiting_approval" or loc.holder is None:

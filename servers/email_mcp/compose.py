@@ -104,9 +104,10 @@ def quote(original: MailMessage) -> str:
     return f"On {original.date}, {original.from_} wrote:\n{quoted}"
 
 
-def build_message(params: dict[str, Any]) -> EmailMessage:
+def build_message(params: dict[str, Any], now: datetime) -> EmailMessage:
     """The exact message for ``params`` (from, to, cc, subject, body, in_reply_to,
-    references, message_id). Validates every field; raises InvalidInput."""
+    references, message_id), dated ``now`` unless ``params`` has a date. Validates every
+    field; raises InvalidInput."""
     body = str(params.get("body", ""))
     if len(body) > MAX_BODY_CHARS:
         raise InvalidInput(f"body has {len(body)} characters; at most {MAX_BODY_CHARS}")
@@ -130,7 +131,7 @@ def build_message(params: dict[str, Any]) -> EmailMessage:
             msg["Cc"] = ", ".join(cc)
         msg["Subject"] = check_header("subject", str(params.get("subject", "")))
         msg["Date"] = check_header(
-            "date", str(params.get("date") or format_datetime(datetime.now(UTC)))
+            "date", str(params.get("date") or format_datetime(now.astimezone(UTC)))
         )
         msg["Message-ID"] = message_id
         if in_reply_to:

@@ -37,7 +37,7 @@ async def send_approved(service: EmailService, approval_id: str) -> SendResult:
     item = vault.approvals.load_for_execution(approval_id, "send_email")
     params = item.params
     try:
-        message = compose.build_message(params)
+        message = compose.build_message(params, vault.clock())
     except InvalidInput as error:
         vault.audit.record(
             "send_email_refused",

@@ -162,7 +162,7 @@ class EmailService:
             "body": text,
             "message_id": compose.new_message_id(self.address),
         }
-        message = compose.build_message(params)
+        message = compose.build_message(params, self.vault.clock())
         drafts = self.imap_settings.drafts_folder
         async with self.session.use() as imap:
             info = await self.session.select(imap, drafts)
@@ -231,7 +231,7 @@ class EmailService:
             "message_id": draft.message_id,
             "draft_id": draft_id,
         }
-        compose.build_message(params)  # the exact message must be sendable before asking
+        compose.build_message(params, self.vault.clock())  # must be sendable before asking
         readable = render_message(params)
         approval, created = self.vault.request_approval(
             task_id,

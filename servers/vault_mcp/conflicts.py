@@ -14,15 +14,16 @@ copies, and the approval requests their holders wrote for that task, move to
 
 A claim is a move, and Syncthing applies the new file before the deletion of the old one:
 for a moment the receiving replica has an untouched copy in ``Needs_Action/`` beside the
-claimed one. Such a copy (same body as the claimed one, written less than ``settle_s``
-ago) is left for the sync to remove; if it is still there after that, it is parked.
+claimed one. Such a copy (same body as the claimed one, first seen by this process less
+than ``settle_s`` ago on the vault's clock) is left for the sync to remove; if it is still
+there after that, it is parked. A restart starts the wait again: that only delays parking.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,7 @@ class Conflicts:
         self.approvals = approvals
         self.root = store.root
         self.syncthing_temp_files = 0
+        self._in_flight_since: dict[Path, datetime] = {}
 
     # -- detection (reads names only) ----------------------------------------------------
     def duplicates(self) -> list[Duplicate]:
@@ -112,7 +114,11 @@ class Conflicts:
 
     # -- resolution ------------------------------------------------------------------------
     def resolve(self) -> list[ConflictResolution]:
-        results = [self._resolve_duplicate(dup) for dup in self.duplicates()]
+        duplicates = self.duplicates()
+        current = {loc.path for dup in duplicates for loc in dup.copies}
+        for gone in set(self._in_flight_since) - current:
+            del self._in_flight_since[gone]
+        results = [self._resolve_duplicate(dup) for dup in duplicates]
         results += [self._park_sync_copy(path) for path in self.sync_copies()]
         resolved = [r for r in results if r is not None]
         for r in resolved:
@@ -167,11 +173,11 @@ class Conflicts:
             return False
         if bodies.get(loc.path) != bodies.get(win.path):
             return False  # edited on one side while claimed on the other: a real conflict
-        try:
-            age = time.time() - loc.path.stat().st_mtime
-        except FileNotFoundError:
+        if not loc.path.exists():
             return True
-        return age < self.settle_s
+        now = self.store.clock()
+        since = self._in_flight_since.setdefault(loc.path, now)
+        return (now - since).total_seconds() < self.settle_s
 
     def _park_approvals(self, task_id: str, holder: str) -> list[str]:
         moved = []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 from servers.email_mcp import compose
 from servers.email_mcp.parse import parse_message
 from shared.errors import InvalidInput
+from tests.support.clock import FakeClock
 
 BASE: dict[str, Any] = {
     "from": "ops@example.test",
@@ -37,11 +40,12 @@ HEADERS = {
     "content-type",
     "content-transfer-encoding",
 }
+NOW = FakeClock()()
 LINE_ENDS = ["\r", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029", "\0"]
 
 
 def _headers(params: dict[str, Any]) -> tuple[set[str], Any]:
-    raw = compose.build_message(params).as_bytes()
+    raw = compose.build_message(params, NOW).as_bytes()
     parsed = BytesParser(policy=policy.default).parsebytes(raw)
     return {k.lower() for k in parsed.keys()}, parsed
 
@@ -73,7 +77,7 @@ def test_no_value_can_add_a_header(field: str, value: str) -> None:
 @pytest.mark.parametrize("field", ["subject", "in_reply_to", "message_id"])
 def test_line_ends_in_headers_are_refused(field: str, end: str) -> None:
     with pytest.raises(InvalidInput, match="line break"):
-        compose.build_message(BASE | {field: f"hi{end}Bcc: evil@example.test"})
+        compose.build_message(BASE | {field: f"hi{end}Bcc: evil@example.test"}, NOW)
 
 
 @pytest.mark.parametrize(
@@ -94,7 +98,7 @@ def test_line_ends_in_headers_are_refused(field: str, end: str) -> None:
 )
 def test_bad_fields(change: dict[str, Any], message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
-        compose.build_message(BASE | change)
+        compose.build_message(BASE | change, NOW)
 
 
 def test_duplicate_recipients_collapse() -> None:
@@ -151,3 +155,11 @@ def test_references_are_capped() -> None:
 def test_quote_marks_every_line() -> None:
     quoted = compose.quote(_original(text="line one\n\nline three"))
     assert quoted.splitlines()[1:] == ["> line one", ">", "> line three"]
+
+
+def test_the_date_header_comes_from_the_injected_clock() -> None:
+    moment = datetime(2031, 2, 3, 4, 5, 6, tzinfo=UTC)
+    parsed = BytesParser(policy=policy.default).parsebytes(
+        compose.build_message(dict(BASE), moment).as_bytes()
+    )
+    assert parsedate_to_datetime(str(parsed["Date"])) == moment

@@ -17,7 +17,7 @@ from tests.support.approving import approve
 from tests.support.mail_servers import MailServers, free_port, wait_for
 from tests.vault.helpers import error_text, ok
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clock]
 BIN = Path(sys.executable).parent
 
 

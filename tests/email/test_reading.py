@@ -4,7 +4,6 @@ connection, a renumbered mailbox (UIDVALIDITY), and an IMAP server that goes awa
 from __future__ import annotations
 
 import asyncio
-import time
 from email.message import EmailMessage
 
 import anyio
@@ -147,9 +146,8 @@ async def test_tools_recover_when_the_imap_server_restarts(
         assert (await ok(c, "mail_list"))["total"] == 1  # reconnected, no error shown
 
         await anyio.to_thread.run_sync(mail.stop_imap)
-        start = time.monotonic()
-        down = await error_text(c, "mail_list")
-        assert time.monotonic() - start < 5
+        with anyio.fail_after(60):  # a guard against hanging, not a speed claim
+            down = await error_text(c, "mail_list")
         assert "cannot reach the IMAP server" in down or "stopped answering" in down
         await anyio.to_thread.run_sync(mail.start_imap)
         assert (await ok(c, "mail_list"))["total"] == 1

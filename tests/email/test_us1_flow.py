@@ -17,7 +17,7 @@ from tests.support.approving import approve, seen_on_laptop
 from tests.support.mail_servers import MailServers, wait_for
 from tests.vault.helpers import error_text, ok, snapshot
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clock]
 
 
 async def _draft_and_request(

@@ -12,9 +12,8 @@ from mcp.server import MCPServer
 
 from servers.odoo_mcp.server import build_server
 from shared.settings import CoreSettings, OdooSettings
+from tests.support.clock import TODAY, FakeClock
 from tests.support.odoo_standin import StandinThread
-
-TODAY = "2026-11-25"  # the tests' FakeClock day
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +23,11 @@ def standin() -> Iterator[StandinThread]:
 
 
 @pytest.fixture
-def odoo(standin: StandinThread) -> StandinThread:
+def odoo(standin: StandinThread, clock: FakeClock) -> StandinThread:
+    """The stand-in, re-seeded, its today the tests' clock's day."""
     standin.reset()
-    standin.control(version="17.0", delay_s=0, stall=False, in_payment=False, today=TODAY)
+    today = clock().date().isoformat()
+    standin.control(version="17.0", delay_s=0, stall=False, in_payment=False, today=today)
     return standin
 
 
@@ -66,6 +67,11 @@ def read_move(odoo: StandinThread, move_id: int) -> dict[str, Any]:
         [[move_id], ["name", "state", "payment_state", "amount_total", "amount_residual"]],
     )
     return dict(row)
+
+
+def first_invoice_name(odoo: StandinThread) -> str:
+    """The name Odoo gives the first customer invoice of the stand-in's current year."""
+    return f"INV/{odoo.control()['today'][:4]}/00001"
 
 
 def count(odoo: StandinThread, model: str, domain: list[Any] | None = None) -> int:

@@ -5,17 +5,18 @@ result back, and the audit log holds every step. On Odoo 17 and 18 wire behaviou
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from mcp import Client
 
-from tests.odoo.conftest import CHAIR, CONSULTING, count, read_move
+from tests.odoo.conftest import CHAIR, CONSULTING, count, first_invoice_name, read_move
 from tests.support.approving import approve as approve_as_person
 from tests.vault.helpers import error_text, ok
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clock]
 
 
 def approve(vault: Path, request: dict[str, Any]) -> None:
@@ -61,10 +62,10 @@ async def test_customer_invoice_drafted_on_cloud_posted_on_local(
 
         approve(vault_path, request)
         posted = await ok(local, "invoice_post_approved", approval_id=request["approval_id"])
-        assert posted["state"] == "posted" and posted["name"] == "INV/2026/00001"
+        assert posted["state"] == "posted" and posted["name"] == first_invoice_name(odoo)
 
         in_odoo = read_move(odoo, draft["invoice_id"])
-        assert in_odoo["state"] == "posted" and in_odoo["name"] == "INV/2026/00001"
+        assert in_odoo["state"] == "posted" and in_odoo["name"] == first_invoice_name(odoo)
         assert in_odoo["amount_total"] == 1650.0
 
         again = await error_text(local, "invoice_post_approved", approval_id=request["approval_id"])
@@ -129,22 +130,25 @@ async def test_reference_makes_drafting_idempotent(odoo, odoo_servers) -> None:
     assert count(odoo, "account.move") == 1
 
 
-async def test_listing_and_the_account_summary(odoo, odoo_servers, vault_path) -> None:
+async def test_listing_and_the_account_summary(odoo, odoo_servers, vault_path, clock) -> None:
+    today = clock().date()
+    this_month = today.replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
     async with Client(odoo_servers("cloud")) as cloud, Client(odoo_servers("local")) as local:
         overdue = await ok(
             cloud,
             "invoice_create_draft",
             partner="Azure Interior",
-            invoice_date="2026-10-01",
-            due_date="2026-10-31",
+            invoice_date=last_month.isoformat(),
+            due_date=(today - timedelta(days=25)).isoformat(),
             lines=[{"description": "October work", "quantity": 1, "price_unit": 1000, "taxes": []}],
         )
         current = await ok(
             cloud,
             "invoice_create_draft",
             partner="Deco Addict",
-            invoice_date="2026-11-10",
-            due_date="2026-12-10",
+            invoice_date=this_month.isoformat(),
+            due_date=(today + timedelta(days=30)).isoformat(),
             lines=[{"description": "November work", "quantity": 1, "price_unit": 400, "taxes": []}],
         )
         await ok(cloud, "invoice_create_draft", partner="Wood Corner", lines=[CONSULTING])

@@ -16,12 +16,19 @@ from pathlib import Path
 import anyio
 import pytest
 
+from orchestrator.health import read_health
 from orchestrator.stack import PlatinumStack, on_dashboard, wait_until
 from orchestrator.syncpair import require_syncthing
 from orchestrator.toolbox import ToolBox
 from tests.email.conftest import _ensure_dovecot
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
+
+
+def _local_passes(vault: Path) -> int:
+    """Passes the laptop's agent has finished, from the health file it rewrites after each."""
+    beats = [h for h in read_health(vault / ".aie") if h.get("agent") == "local-agent"]
+    return int(str(beats[0]["passes"])) if beats else 0
 
 
 async def _claim_and_request(tools: ToolBox, task_id: str, body: str) -> dict[str, str]:
@@ -80,7 +87,10 @@ async def test_us3_both_claim_while_apart_one_reply(tmp_path: Path) -> None:
         shutil.move(pending, stack.local_vault / "Approved" / pending.name)
         wait_until(lambda: (stack.local_vault / "Done" / f"{task_id}.md").is_file(), 60)
         wait_until(lambda: (stack.cloud_vault / "Done" / f"{task_id}.md").is_file(), 60)
-        time.sleep(3)  # another pass or two: nothing more may be sent
+        # Two more whole passes of the laptop's agent after the task was done: had it
+        # anything left to send, it would have sent it by then.
+        done_at = _local_passes(stack.local_vault)
+        wait_until(lambda: _local_passes(stack.local_vault) >= done_at + 2, 60)
         replies = [m for m in stack.client_inbox() if m.get("in-reply-to") == message_id]
         assert len(replies) == 1
         assert (stack.local_vault / "Conflicts" / f"{local_req['approval_id']}.md").is_file()

@@ -142,6 +142,15 @@ class _Relay:
         return "250 Message accepted for delivery"
 
 
+def real_clock_env() -> dict[str, str]:
+    """This environment without libfaketime: the shifted-clock run (make test) moves our
+    processes' clock, not the mail server's, as on a real machine whose clock is off.
+    Dovecot itself stops answering after a few seconds under libfaketime."""
+    return {
+        k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")
+    }
+
+
 @dataclass
 class MailServers:
     """Dovecot + three SMTP listeners (STARTTLS submission, SMTPS, plain) on loopback."""
@@ -239,6 +248,7 @@ class MailServers:
     def _start_dovecot(self) -> None:
         self._proc = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(self.conf)],
+            env=real_clock_env(),
             start_new_session=True,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -313,6 +323,7 @@ class MailServers:
         code = subprocess.run(
             [LDA, "-c", str(self.conf), "-d", to, "-f", mail_from],
             input=message,
+            env=real_clock_env(),
             capture_output=True,
             timeout=30,
         )
@@ -338,6 +349,7 @@ class MailServers:
             to,
             "-f",
             mail_from,
+            env=real_clock_env(),
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

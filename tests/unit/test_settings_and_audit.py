@@ -92,7 +92,7 @@ def test_concurrent_writers_never_interleave(tmp_path: Path) -> None:
 
 
 def test_audit_events_merge_agents_in_time_order(tmp_path: Path) -> None:
-    from tests.conftest import FakeClock
+    from tests.support.clock import FakeClock
 
     clock = FakeClock()
     a, b = AuditLog(tmp_path, "cloud-agent", clock), AuditLog(tmp_path, "local-agent", clock)

@@ -6,8 +6,13 @@ import json
 import multiprocessing as mp
 from pathlib import Path
 
+import pytest
+
 from shared.settings import CoreSettings
 from shared.vault import Vault
+
+pytestmark = pytest.mark.clock
+
 
 TASKS = 200
 CLAIMANTS = 6

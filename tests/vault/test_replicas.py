@@ -6,6 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +15,9 @@ from orchestrator.vault_init import init_vault
 from servers.vault_mcp.conflicts import Conflicts
 from shared.settings import CoreSettings
 from shared.vault import Vault
-from tests.conftest import FakeClock
+from tests.support.clock import FakeClock
+
+pytestmark = pytest.mark.clock
 
 
 def _pair(tmp: Path, clock: FakeClock) -> tuple[Vault, Vault, FolderSync]:
@@ -197,7 +200,11 @@ def test_a_claim_still_syncing_is_not_a_conflict(tmp_path: Path) -> None:
     arrived.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(cloud.tasks.locate(task.id).path, arrived)
     assert len(local.tasks.locations(task.id)) == 2  # mid-sync: both copies on the laptop
-    assert Conflicts(local.tasks, local.approvals, settle_s=30).resolve() == []
+    conflicts = Conflicts(local.tasks, local.approvals, settle_s=30)
+    assert conflicts.resolve() == []
+    clock.advance(seconds=29)
+    assert conflicts.resolve() == []
     assert len(local.tasks.locations(task.id)) == 2
-    (parked,) = Conflicts(local.tasks, local.approvals, settle_s=0).resolve()
+    clock.advance(seconds=2)
+    (parked,) = conflicts.resolve()
     assert parked.winner.startswith("In_Progress/cloud-agent/")

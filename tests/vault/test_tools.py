@@ -8,7 +8,7 @@ from mcp import Client
 from servers.vault_mcp.server import build_server
 from tests.vault.helpers import error_text, ok
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clock]
 
 SHARED_TOOLS = {
     "vault_status",

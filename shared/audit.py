@@ -10,6 +10,8 @@ single ``write`` in ``O_APPEND`` mode, so concurrent processes never interleave 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import json
 import logging
@@ -24,6 +26,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from shared.clock import Clock, from_iso, system_clock, to_iso
+from shared.errors import vault_write_error
 from shared.layout import Layout
 
 __all__ = ["AuditLog", "RedactingFilter", "redact", "register_secret"]
@@ -120,10 +123,20 @@ class AuditLog:
         line = (json.dumps(event, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
         path = self.path_for(now)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise vault_write_error(f"the audit log {path.name}", error) from error
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            os.write(fd, line)
+            before = os.fstat(fd).st_size
+            try:
+                if os.write(fd, line) != len(line):
+                    raise OSError(errno.ENOSPC, "short write")
+            except OSError as error:  # never leave half a line: the log stays parseable
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, before)
+                raise vault_write_error(f"the audit log {path.name}", error) from error
         finally:
             os.close(fd)  # closing releases the lock
         return event

@@ -10,6 +10,7 @@ Each message names the problem and what to do next.
     ├── AlreadyClaimed        someone else holds a fresh claim (fields: task_id, holder)
     ├── WrongState            the object is not in a state that allows the step
     ├── VaultFileError        a vault file that cannot be read (bad YAML, not UTF-8, too big)
+    ├── VaultWriteError       the vault cannot be written (disk full, read-only); also an OSError
     ├── RoleForbidden         a local-only step asked of a cloud server
     ├── ApprovalError         an approval that must not be executed
     │   ├── ApprovalRequired  not in Approved/
@@ -23,6 +24,8 @@ Each message names the problem and what to do next.
 """
 
 from __future__ import annotations
+
+import errno
 
 from mcp.server.mcpserver.exceptions import ToolError
 
@@ -42,7 +45,9 @@ __all__ = [
     "SmtpError",
     "UpstreamError",
     "VaultFileError",
+    "VaultWriteError",
     "WrongState",
+    "vault_write_error",
 ]
 
 
@@ -71,6 +76,25 @@ class WrongState(AIEError):
 
 class VaultFileError(AIEError):
     pass
+
+
+class VaultWriteError(AIEError, OSError):
+    """Nothing half-written is left behind; the step can be retried once the disk has room."""
+
+
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+
+
+def vault_write_error(what: str, error: OSError) -> OSError:
+    """The error to raise for an OSError while writing ``what``: a clear VaultWriteError
+    for a full, read-only or failing disk; any other OSError (a file that moved) as is."""
+    if isinstance(error, VaultWriteError) or error.errno not in _WRITE_ERRNOS:
+        return error
+    code = errno.errorcode.get(error.errno or 0, "")
+    return VaultWriteError(
+        f"cannot write {what}: {error.strerror or error} ({code}); "
+        "nothing was half-written: free space or make the vault writable, then retry."
+    )
 
 
 class RoleForbidden(AIEError):

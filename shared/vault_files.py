@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from shared.errors import VaultFileError
+from shared.errors import VaultFileError, vault_write_error
 
 __all__ = [
     "MAX_BODY_CHARS",
@@ -182,17 +182,20 @@ def atomic_write_text(path: Path, text: str) -> None:
     folder = path.parent
     tmp = folder / f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}"
     data = text.encode("utf-8")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            raise
+    except OSError as error:
+        raise vault_write_error(path.name, error) from error
 
 
 def write_doc(path: Path, doc: VaultDoc) -> None:
@@ -203,17 +206,20 @@ def create_doc(path: Path, doc: VaultDoc) -> bool:
     """Create ``path`` atomically only if it does not exist; False if it already did."""
     folder = path.parent
     tmp = folder / f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(render(doc).encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
-            os.link(tmp, path)  # link, unlike rename, refuses to replace an existing file
-        except FileExistsError:
-            return False
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(render(doc).encode("utf-8"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(tmp, path)  # link, unlike rename, refuses to replace an existing file
+            except FileExistsError:
+                return False
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+    except OSError as error:
+        raise vault_write_error(path.name, error) from error
     return True

@@ -15,7 +15,6 @@ from shared.handbook import Handbook
 
 __all__ = ["Decision", "draft_reply_text"]
 
-_AUTOMATED = re.compile(r"^(no-?reply|mailer-daemon|postmaster|notifications?)@", re.I)
 _TOPICS = (
     (
         re.compile(r"invoice|bill|payment|receipt", re.I),
@@ -49,8 +48,8 @@ def _first_name(sender: str) -> str:
 def draft_reply_text(mail: MailMessage, handbook: Handbook) -> Decision:
     """The reply's own text (greeting and content); the signature is added when drafting."""
     address = parseaddr(mail.from_)[1]
-    if _AUTOMATED.match(address):
-        return Decision(None, f"{address} is an automated sender; no reply")
+    if mail.automated:
+        return Decision(None, f"automated mail, filed without a reply: {mail.automated}")
     topic = handbook.forbidden_topic(f"{mail.subject}\n{mail.text}")
     if topic:
         return Decision(None, f"mentions '{topic}', which the handbook keeps for a person")

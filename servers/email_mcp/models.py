@@ -13,6 +13,7 @@ __all__ = [
     "SendRequestResult",
     "SendResult",
     "SuggestResult",
+    "TriageProblem",
     "TriageResult",
 ]
 
@@ -37,6 +38,11 @@ class MailSummary(BaseModel):
     flags: list[str] = Field(default_factory=list)
     size: int = 0
     has_attachments: bool = False
+    automated: str | None = Field(
+        default=None,
+        description="Why this mail was sent by a machine (RFC 3834), which is never "
+        "answered; null for a person's mail",
+    )
 
 
 class MailMessage(MailSummary):
@@ -93,8 +99,23 @@ class SuggestResult(BaseModel):
     reason: str
 
 
+class TriageProblem(BaseModel):
+    uid: int
+    message_id: str = ""
+    problem: str = Field(description="Why this mail could not become a normal task")
+    quarantine_task: str | None = Field(
+        default=None, description="The task that shows the owner this mail, if one was made"
+    )
+
+
 class TriageResult(BaseModel):
     scanned: int
     created: list[str] = Field(description="Ids of the tasks created in this pass")
     already_known: int = Field(description="Unseen mails that already had a task")
     remaining: int = Field(description="Unseen mails left for the next pass (backlog)")
+    automated: list[str] = Field(
+        default_factory=list, description="Tasks of automated mail: to be filed, never answered"
+    )
+    problems: list[TriageProblem] = Field(
+        default_factory=list, description="Mails that could not become a normal task, and why"
+    )

@@ -12,6 +12,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 import html2text
 
+from servers.email_mcp.automated import automated_reason
 from servers.email_mcp.models import Attachment, MailMessage
 
 __all__ = ["decode", "header_text", "message_id_of", "parse_message", "split_ids"]
@@ -109,11 +110,14 @@ def parse_message(
         text = "\n".join(converter.handle(h) for h in html_parts).strip()
     else:
         text = "\n".join(text_parts).strip()
+    senders = _addresses(msg, "From")
+    sender_address = getaddresses(senders)[0][1] if senders else ""
     return MailMessage(
         uid=uid,
         folder=folder,
         message_id=message_id_of(msg, raw),
-        **{"from": ", ".join(_addresses(msg, "From")) or header_text(msg.get("From"))},
+        **{"from": ", ".join(senders) or header_text(msg.get("From"))},
+        automated=automated_reason(msg, sender_address),
         to=_addresses(msg, "To"),
         cc=_addresses(msg, "Cc"),
         reply_to=_addresses(msg, "Reply-To"),

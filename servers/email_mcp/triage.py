@@ -1,29 +1,49 @@
 """Turning unseen mail into ``Needs_Action/email/`` tasks, once per Message-ID.
 
 Idempotent across restarts and a change of UIDVALIDITY: the task id derives from the
-Message-ID, so a mail seen again finds its task. Triaged mail gets the keyword
-``$AIETriaged`` (its \\Seen flag is left alone: a person still sees it as unread), which
-keeps the next search short. A backlog is worked in batches.
+Message-ID, so a mail seen again finds its task (a different mail that reuses a
+Message-ID gets a task of its own). Triaged mail gets the keyword ``$AIETriaged`` (its
+\\Seen flag is left alone: a person still sees it as unread), which keeps the next search
+short. A backlog is worked in batches.
+
+No mail can stop the inbox: each is filed on its own. A mail that cannot become a normal
+task becomes a quarantine task that names the reason, and the result lists it. Only a
+vault that cannot be written stops the pass; the mail not yet filed stays untriaged, so
+the next pass picks it up.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from email.utils import parseaddr
 
-from servers.email_mcp.models import MailMessage, TriageResult
+from servers.email_mcp.imap import Fetched
+from servers.email_mcp.models import MailMessage, TriageProblem, TriageResult
 from servers.email_mcp.parse import parse_message
 from servers.email_mcp.service import EmailService
+from shared.errors import VaultWriteError
+from shared.text import one_line
 
-__all__ = ["TRIAGED", "UNTRIAGED", "triage"]
+__all__ = ["TRIAGED", "UNTRIAGED", "task_title", "triage"]
 
+log = logging.getLogger("email-mcp.triage")
 TRIAGED = "$AIETriaged"
 UNTRIAGED = ("UNSEEN", "UNKEYWORD", TRIAGED)
 MAX_FULL_FETCH = 2 * 1024 * 1024
+MAX_TITLE = 200
 
 
-def _task_text(mail: MailMessage) -> tuple[str, str]:
+def task_title(mail: MailMessage) -> str:
+    """One line of at most 200 characters, whatever the headers hold."""
     name = parseaddr(mail.from_)[0] or parseaddr(mail.from_)[1] or "unknown sender"
-    title = f"Reply to {name}: {mail.subject or '(no subject)'}".replace("\n", " ")[:200]
+    sender = one_line(name, 60, "unknown sender")
+    subject = one_line(mail.subject, MAX_TITLE, "(no subject)")
+    verb = "File" if mail.automated else "Reply to"
+    return one_line(f"{verb} {sender}: {subject}", MAX_TITLE)
+
+
+def _task_body(mail: MailMessage) -> str:
     attachments = "".join(
         f"\n- {a.filename} ({a.content_type}, {a.size} bytes)" for a in mail.attachments
     )
@@ -31,11 +51,68 @@ def _task_text(mail: MailMessage) -> tuple[str, str]:
         f"**From:** {mail.from_}  \n**To:** {', '.join(mail.to)}  \n"
         f"**Date:** {mail.date}  \n**Message-ID:** `{mail.message_id}`  \n"
         f"**IMAP:** {mail.folder} uid {mail.uid}\n\n"
-        f"{mail.text[:4000] or '(no text)'}\n"
     )
+    if mail.automated:
+        body += f"**Automated mail, not to be answered:** {mail.automated}\n\n"
+    body += f"{mail.text[:4000] or '(no text)'}\n"
     if attachments:
         body += f"\nAttachments:{attachments}\n"
-    return title, body
+    return body.replace("\0", " ")
+
+
+def _file(
+    service: EmailService, item: Fetched, folder: str, uidvalidity: int
+) -> tuple[str, bool, MailMessage]:
+    mail = parse_message(item.data, item.uid, folder, item.flags, item.size)
+    extra: dict[str, object] = {
+        "uid": mail.uid,
+        "folder": folder,
+        "uidvalidity": uidvalidity,
+        "message_id": mail.message_id,
+        "from": one_line(mail.from_, 500),
+        "subject": one_line(mail.subject, 1000),
+    }
+    if mail.automated:
+        extra["automated"] = mail.automated
+    title, body = task_title(mail), _task_body(mail)
+    tasks = service.vault.tasks
+    task, is_new = tasks.create("email", title, body, source_id=mail.message_id, extra=extra)
+    if not is_new and _another_mail(task.meta, extra):
+        # A different mail with a Message-ID seen before: its own task, keyed by content.
+        digest = hashlib.sha256(item.data).hexdigest()[:16]
+        task, is_new = tasks.create(
+            "email", title, body, source_id=f"{mail.message_id} {digest}", extra=extra
+        )
+    return task.id, is_new, mail
+
+
+def _another_mail(meta: dict[str, object], extra: dict[str, object]) -> bool:
+    return any(str(meta.get(key) or "") != str(extra[key]) for key in ("from", "subject"))
+
+
+def _quarantine(
+    service: EmailService, item: Fetched, folder: str, uidvalidity: int, problem: str
+) -> str:
+    """A task that shows the owner a mail the triage could not read, with the reason."""
+    source = f"quarantine:{folder}:{uidvalidity}:{item.uid}"
+    body = (
+        f"The mail with uid {item.uid} in {folder} (UIDVALIDITY {uidvalidity}) could not "
+        f"become a normal task:\n\n> {one_line(problem, 1000)}\n\n"
+        "Read it in the mail client and answer it by hand if it needs an answer.\n"
+    )
+    task, _ = service.vault.tasks.create(
+        "email",
+        f"Mail uid {item.uid} needs a person: it could not be triaged",
+        body,
+        source_id=source,
+        extra={
+            "uid": item.uid,
+            "folder": folder,
+            "uidvalidity": uidvalidity,
+            "quarantined": one_line(problem, 500),
+        },
+    )
+    return task.id
 
 
 async def triage(service: EmailService, batch: int = 200, folder: str = "INBOX") -> TriageResult:
@@ -49,38 +126,56 @@ async def triage(service: EmailService, batch: int = 200, folder: str = "INBOX")
         large = [u for u in work if u not in small]
         fetched = await session.fetch(imap, small, "BODY.PEEK[]")
         fetched += await session.fetch(imap, large, "BODY.PEEK[HEADER]")
-    created, known = [], 0
+    result = TriageResult(scanned=0, created=[], already_known=0, remaining=0)
+    filed: list[int] = []
+    stopped: VaultWriteError | None = None
     for item in sorted(fetched, key=lambda f: f.uid):
-        mail = parse_message(item.data, item.uid, folder, item.flags, item.size)
-        title, body = _task_text(mail)
-        task, is_new = service.vault.tasks.create(
-            "email",
-            title,
-            body,
-            source_id=mail.message_id,
-            extra={
-                "uid": mail.uid,
-                "folder": folder,
-                "uidvalidity": info.uidvalidity,
-                "message_id": mail.message_id,
-                "from": mail.from_,
-                "subject": mail.subject,
-            },
-        )
+        try:
+            try:
+                task_id, is_new, mail = _file(service, item, folder, info.uidvalidity)
+            except VaultWriteError:
+                raise
+            except Exception as error:  # noqa: BLE001 - one poison mail must not stop the inbox
+                problem = f"{type(error).__name__}: {error}"
+                log.warning("triage: uid %s quarantined: %s", item.uid, problem)
+                quarantined = _quarantine(service, item, folder, info.uidvalidity, problem)
+                result.problems.append(
+                    TriageProblem(uid=item.uid, problem=problem, quarantine_task=quarantined)
+                )
+                result.created.append(quarantined)
+                filed.append(item.uid)
+                continue
+        except VaultWriteError as error:
+            stopped = error  # the vault is full or read-only: this mail and the rest wait
+            break
+        filed.append(item.uid)
         if is_new:
-            created.append(task.id)
+            result.created.append(task_id)
         else:
-            known += 1
-    if work:
+            result.already_known += 1
+        if mail.automated:
+            result.automated.append(task_id)
+    if filed:
         async with session.use() as imap:
             await session.select(imap, folder)
-            await session.store(imap, work, "+FLAGS", TRIAGED)
-    if work or created:
+            await session.store(imap, filed, "+FLAGS", TRIAGED)
+    result.scanned = len(filed)
+    result.remaining = len(uids) - len(filed)
+    if stopped is not None:
+        raise VaultWriteError(
+            f"{stopped} {len(filed)} mail(s) were filed; {result.remaining} stay untriaged "
+            "and the next pass picks them up."
+        ) from stopped
+    if work or result.created:
         service.vault.audit.record(
             "mail_triage",
             folder,
-            params={"scanned": len(work), "created": len(created), "known": known},
+            params={
+                "scanned": len(filed),
+                "created": len(result.created),
+                "known": result.already_known,
+                "automated": len(result.automated),
+                "problems": [p.model_dump() for p in result.problems],
+            },
         )
-    return TriageResult(
-        scanned=len(work), created=created, already_known=known, remaining=len(uids) - len(work)
-    )
+    return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from email import policy
+from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
@@ -28,7 +29,7 @@ def header_text(value: object) -> str:
     raw = str(value)
     try:
         return str(make_header(decode_header(raw))).strip()
-    except (LookupError, UnicodeDecodeError, ValueError, AssertionError):
+    except (LookupError, UnicodeDecodeError, ValueError, AssertionError, HeaderParseError):
         return raw.encode("utf-8", "replace").decode("utf-8").strip()
 
 

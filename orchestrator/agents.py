@@ -17,7 +17,7 @@ from orchestrator.local_agent import LocalAgent
 from orchestrator.loop import run_loop
 from orchestrator.toolbox import ToolBox
 from shared.serving import setup_logging
-from shared.settings import CoreSettings, Role, load
+from shared.settings import CoreSettings, ImapSettings, Role, load, mail_address
 
 __all__ = ["run_agent", "servers_configured"]
 
@@ -45,6 +45,9 @@ def run_agent(role: Role, interval_s: float, max_passes: int | None = None) -> i
     if core.role != role:
         print(f"{program}: AIE_ROLE is {core.role}; this command needs AIE_ROLE={role}", flush=True)
         return 2
+    servers = servers_configured()
+    if "email" in servers:  # the same one clear line email-mcp would give, before starting
+        mail_address(load(ImapSettings, program), program)
     setup_logging()
     health = Health(core.agent, core.role, core.state_path / f"health-{core.agent}.json")
     drafter = Drafter(claude=ClaudeCode.from_environment())
@@ -53,7 +56,6 @@ def run_agent(role: Role, interval_s: float, max_passes: int | None = None) -> i
         agent = CloudAgent(core.agent, drafter)
     else:
         agent = LocalAgent(takeover_after_s=core.lease_minutes * 60, drafter=drafter)
-    servers = servers_configured()
     # wake at once when a person moves an approval, or a sync brings new work
     watched = ("Needs_Action",) if role == "cloud" else ("Pending_Approval", "Approved", "Rejected")
     wake_on = tuple(core.vault / name for name in watched)

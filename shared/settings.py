@@ -9,22 +9,33 @@ values, secrets included (pydantic-settings#256).
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Literal, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
     "CoreSettings",
     "ImapSettings",
+    "MailIdentity",
     "OdooSettings",
     "Role",
     "Security",
     "SmtpSettings",
+    "is_address",
     "load",
+    "mail_address",
     "settings_error_lines",
 ]
 
@@ -105,7 +116,43 @@ class ImapSettings(_ServiceSettings):
 
 class SmtpSettings(_ServiceSettings):
     model_config = _config("AIE_SMTP_")
-    from_address: str = ""
+
+
+_ADDRESS = re.compile(r"^[^@\s<>,;:\"]+@[^@\s<>,;:\"]+\.[^@\s<>,;:\"]+$")
+
+
+def is_address(value: str) -> bool:
+    return bool(_ADDRESS.fullmatch(value))
+
+
+class MailIdentity(BaseSettings):
+    """The business mailbox's own address: the From of every draft and send, both roles.
+    ``AIE_SMTP_FROM_ADDRESS`` is read as a deprecated alias."""
+
+    model_config = _config("AIE_")
+    mail_address: str = Field(
+        default="", validation_alias=AliasChoices("AIE_MAIL_ADDRESS", "AIE_SMTP_FROM_ADDRESS")
+    )
+
+    def address(self, imap_user: str) -> str:
+        """The address to send from; raises ValueError naming the setting when none fits."""
+        chosen = self.mail_address.strip() or imap_user
+        if is_address(chosen):
+            return chosen
+        if self.mail_address.strip():
+            raise ValueError(f"AIE_MAIL_ADDRESS: {chosen!r} is not an email address")
+        raise ValueError(
+            f"AIE_MAIL_ADDRESS: is not set and the IMAP user {imap_user!r} is not an email "
+            "address; set it to the mailbox's address, e.g. ops@example.com"
+        )
+
+
+def mail_address(imap: ImapSettings, program: str) -> str:
+    """The mailbox's address for ``program``, or exit 2 with one line naming the setting."""
+    try:
+        return load(MailIdentity, program).address(imap.user)
+    except ValueError as error:
+        _exit_with(program, [str(error)])
 
 
 class OdooSettings(BaseSettings):

@@ -31,7 +31,7 @@ from shared.errors import InvalidInput
 from shared.handbook import load_handbook
 from shared.ids import ApprovalId, TaskId
 from shared.serving import parse_transport, run, setup_logging, tool
-from shared.settings import CoreSettings, ImapSettings, SmtpSettings, load
+from shared.settings import CoreSettings, ImapSettings, SmtpSettings, load, mail_address
 
 __all__ = ["build_server", "main"]
 
@@ -64,9 +64,14 @@ a person to approve sending it. Only the local machine sends (mail_send_approved
 
 
 def build_server(
-    core: CoreSettings, imap: ImapSettings, smtp: SmtpSettings | None, clock: Clock = system_clock
+    core: CoreSettings,
+    imap: ImapSettings,
+    smtp: SmtpSettings | None,
+    clock: Clock = system_clock,
+    address: str | None = None,
 ) -> MCPServer[Any]:
-    service = EmailService(core, imap, smtp, clock)
+    """``address`` is the mailbox's own (AIE_MAIL_ADDRESS); by default the IMAP user."""
+    service = EmailService(core, imap, smtp, clock, address)
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[Any]) -> AsyncIterator[None]:
@@ -178,7 +183,8 @@ def main() -> None:
     core = load(CoreSettings, "email-mcp")
     imap = load(ImapSettings, "email-mcp")
     smtp = load(SmtpSettings, "email-mcp") if core.role == "local" else None
+    address = mail_address(imap, "email-mcp")
     for secret in (imap.password, smtp.password if smtp else None):
         register_secret(secret)
     setup_logging()
-    run(build_server(core, imap, smtp), args)
+    run(build_server(core, imap, smtp, address=address), args)

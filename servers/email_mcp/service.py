@@ -75,12 +75,13 @@ class EmailService:
         imap: ImapSettings,
         smtp: SmtpSettings | None,
         clock: Clock = system_clock,
+        address: str | None = None,
     ) -> None:
         self.vault = Vault(core, clock)
         self.imap_settings = imap
         self.smtp = smtp
         self.session = ImapSession(imap)
-        self.address = smtp.from_address if smtp and smtp.from_address else imap.user
+        self.address = address or imap.user  # the From of drafts and sends (AIE_MAIL_ADDRESS)
 
     async def close(self) -> None:
         await self.session.close()

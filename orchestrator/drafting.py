@@ -26,6 +26,7 @@ import yaml
 from orchestrator.claude_code import ClaudeCode
 from orchestrator.health import Health
 from orchestrator.toolbox import ToolBox, ToolFailed
+from shared.text import one_line
 
 __all__ = ["Drafter", "invoice_spec"]
 
@@ -95,18 +96,28 @@ class Drafter:
 
     async def email_task(self, tools: ToolBox, health: Health, task_id: str) -> None:
         meta = (await tools.call("vault", "task_get", task_id=task_id))["task"]["meta"]
+        if meta.get("quarantined"):
+            await self.file_without_reply(
+                tools, health, task_id, f"mail uid {meta.get('uid')}", str(meta["quarantined"])
+            )
+            return
         where = {"uid": meta["uid"], "folder": meta.get("folder", "INBOX")}
         if meta.get("uidvalidity"):
             where["uidvalidity"] = meta["uidvalidity"]
         mail = await tools.call("email", "mail_get", **where)
         suggestion = await tools.call("email", "mail_suggest_reply", **where)
         sender = mail["from"]
+        if suggestion.get("automated"):
+            await self.file_without_reply(
+                tools, health, task_id, mail["subject"], suggestion["automated"]
+            )
+            return
         if suggestion.get("body") is None:
             reason = suggestion.get("reason") or "the handbook says a person answers this"
             await tools.call(
                 "vault",
                 "update_post",
-                title=f"Mail from {sender} needs you",
+                title=one_line(f"Mail from {sender} needs you", 200),
                 body=f"“{mail['subject']}”: {reason}",
             )
             await tools.call(
@@ -125,10 +136,29 @@ class Drafter:
         await tools.call(
             "vault",
             "update_post",
-            title=f"Reply to {sender} drafted",
+            title=one_line(f"Reply to {sender} drafted", 200),
             body=f"About “{mail['subject']}”; approve {request['approval_id']} to send it.",
         )
         health.count("email_drafted")
+
+    async def file_without_reply(
+        self, tools: ToolBox, health: Health, task_id: str, about: str, reason: str
+    ) -> None:
+        """Automated or unreadable mail: filed for the owner to see, never answered."""
+        await tools.call(
+            "vault",
+            "update_post",
+            title=one_line(f"Filed without a reply: {about}", 200, "Filed without a reply"),
+            body=f"{reason}. Nothing was drafted; it needs no answer from you.",
+        )
+        await tools.call(
+            "vault",
+            "task_complete",
+            task_id=task_id,
+            summary=f"Filed, not answered: {reason}"[:500],
+            outcome="no_action",
+        )
+        health.count("email_filed_without_reply")
 
     async def accounting_task(self, tools: ToolBox, health: Health, task_id: str) -> None:
         task = (await tools.call("vault", "task_get", task_id=task_id))["task"]

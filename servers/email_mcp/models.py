@@ -97,6 +97,9 @@ class SendResult(BaseModel):
 class SuggestResult(BaseModel):
     body: str | None = Field(description="Reply text to pass to mail_draft_reply, or null")
     reason: str
+    automated: str | None = Field(
+        default=None, description="Why the mail is automated (never answered), or null"
+    )
 
 
 class TriageProblem(BaseModel):

@@ -166,7 +166,7 @@ def build_server(
         or why it should not be answered automatically (body is then null)."""
         mail = await service.get(uid, folder, uidvalidity)
         decision = draft_reply_text(mail, load_handbook(service.vault.root))
-        return SuggestResult(body=decision.body, reason=decision.reason)
+        return SuggestResult(body=decision.body, reason=decision.reason, automated=mail.automated)
 
     async def mail_send_approved(approval_id: ApprovalId) -> SendResult:
         """Send a reply a person approved, exactly once (local machine only). The message

@@ -159,3 +159,36 @@ def test_claude_code_not_logged_in_falls_back_to_the_rules(
     assert done.returncode == 0, done.stderr
     assert "Claude Code failed" in done.stderr and "Not logged in" in done.stderr
     assert len(list((vault_path / "Pending_Approval" / "email").glob("appr-*.md"))) == 1
+
+
+def test_automated_mail_is_filed_without_a_reply(mail: MailServers, odoo, vault_path) -> None:
+    """RFC 3834: an out-of-office and a newsletter become tasks, are completed as
+    no_action with the reason, and get no draft and no approval request."""
+    mail_env = mail.settings_env("ops@example.test")
+    cloud_env = agent_env(mail_env, odoo.url, vault_path, "cloud")
+    mail.deliver(
+        "ops@example.test",
+        incoming(subject="Out of office", message_id="<ooo@x.test>", Auto_Submitted="auto-replied"),
+    )
+    mail.deliver(
+        "ops@example.test",
+        incoming(
+            subject="Our November news",
+            message_id="<news@x.test>",
+            Precedence="bulk",
+            List_Id="<news.partner.example>",
+        ),
+    )
+    mail.deliver("ops@example.test", incoming(message_id="<person@x.test>"))
+    cloud = run_agent(cloud_env, "cloud")
+    assert cloud.returncode == 0, cloud.stderr
+    pending = list((vault_path / "Pending_Approval").rglob("appr-*.md"))
+    assert len(pending) == 1  # the person's mail only
+    assert len(mail.messages("ops@example.test", "Drafts")) == 1
+    done = [p.read_text() for p in (vault_path / "Done").glob("email-*.md")]
+    assert len(done) == 2
+    assert all("outcome: no_action" in text and "Filed, not answered" in text for text in done)
+    assert any("Auto-Submitted: auto-replied" in text for text in done)
+    assert any("Precedence: bulk" in text for text in done)
+    notes = [p.read_text() for p in (vault_path / "Updates").glob("*.md")]
+    assert sum("Filed without a reply" in n for n in notes) == 2

@@ -4,10 +4,7 @@ and a full disk leaves the mail untriaged (nothing half-written) for the next pa
 
 from __future__ import annotations
 
-import contextlib
 import os
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ from mcp import Client
 from orchestrator.vault_init import init_vault
 from shared.ids import task_id_for
 from tests.email.conftest import incoming
+from tests.support.small_disk import fill, small_disk
 from tests.vault.helpers import error_text, ok
 
 pytestmark = pytest.mark.anyio
@@ -66,41 +64,18 @@ async def test_a_mail_that_cannot_become_a_task_is_quarantined_and_the_rest_go_o
     assert again["scanned"] == 0 and again["problems"] == []  # never retried forever
 
 
-@contextlib.contextmanager
-def _small_disk(where: Path) -> Iterator[str]:
-    """A real, size-limited tmpfs (as root): the disk really fills, no error is injected."""
-    where.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(where)])
-    if done.returncode != 0:
-        pytest.fail("cannot mount a small tmpfs (needs root): the full-disk test did not run")
-    try:
-        yield "tmpfs"
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
-
-
 def _files(vault: Path) -> list[str]:
     """The vault's files, without the machine-local state dir (its empty lock files)."""
     return sorted(str(p) for p in vault.rglob("*") if ".aie" not in p.parts)
 
 
-def _fill(folder: Path) -> Path:
-    filler = folder / "filler.bin"
-    with contextlib.suppress(OSError), filler.open("wb") as handle:
-        while True:
-            handle.write(b"\0" * 65536)
-            handle.flush()
-            os.fsync(handle.fileno())
-    return filler
-
-
 @pytest.mark.skipif(os.geteuid() != 0, reason="NOT RUN: mounting a small tmpfs needs root")
 async def test_a_full_disk_loses_no_mail(mail, email_servers, tmp_path) -> None:
-    with _small_disk(tmp_path / "disk"):
+    with small_disk(tmp_path / "disk"):
         vault = tmp_path / "disk" / "Vault"
         init_vault(vault)
         mail.deliver("ops@example.test", incoming(subject="Full", message_id="<full@x.test>"))
-        filler = _fill(tmp_path / "disk")
+        filler = fill(tmp_path / "disk")
         before = _files(vault)
         async with Client(email_servers("cloud", vault=vault)) as cloud:
             text = await error_text(cloud, "mail_triage")

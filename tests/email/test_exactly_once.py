@@ -110,7 +110,7 @@ async def test_server_starts_with_imap_down_and_says_so(vault_path: Path) -> Non
         "AIE_VAULT": str(vault_path),
         "AIE_IMAP_HOST": "127.0.0.1",
         "AIE_IMAP_PORT": str(dead),
-        "AIE_IMAP_USER": "ops",
+        "AIE_IMAP_USER": "ops@example.test",
         "AIE_IMAP_PASSWORD": "pw",
         "AIE_IMAP_SECURITY": "none",
         "AIE_IMAP_TIMEOUT_S": "3",

@@ -33,6 +33,14 @@ def authenticate(store: Store, login: Any, password: Any) -> int | None:
     return None
 
 
+def check_api_key(store: Store, key: str) -> int | None:
+    """The uid of the active user holding API ``key`` (a password is no key), or None."""
+    for row in store.rows("res.users"):
+        if row.get("active") and key and key in (row.get("api_keys") or []):
+            return int(row["id"])
+    return None
+
+
 def check_uid(store: Store, uid: Any, password: Any) -> bool:
     """Whether ``uid`` may call with ``password`` (or an API key)."""
     if isinstance(uid, bool) or not isinstance(uid, int):
@@ -75,8 +83,11 @@ class ResUsers(BaseModel):
     def _prepare_create(self, vals: dict[str, Any]) -> dict[str, Any]:
         name, email = vals.pop("name", None), vals.pop("email", None)
         if not vals.get("partner_id"):
-            partner = {"name": name or vals.get("login"), "email": email or False,
-                       "company_id": vals.get("company_id") or 1}
+            partner = {
+                "name": name or vals.get("login"),
+                "email": email or False,
+                "company_id": vals.get("company_id") or 1,
+            }
             vals["partner_id"] = self.env["res.partner"]._create_one(partner)
         if "groups_id" not in vals:
             gid = self.env.ref(GROUP_USER)
@@ -86,8 +97,11 @@ class ResUsers(BaseModel):
     @api_model
     def context_get(self) -> dict[str, Any]:
         user = self.env.user()
-        return {"lang": user.get("lang") or "en_US", "tz": user.get("tz") or False,
-                "uid": self.env.uid}
+        return {
+            "lang": user.get("lang") or "en_US",
+            "tz": user.get("tz") or False,
+            "uid": self.env.uid,
+        }
 
     @api_records
     def has_group(self, ids: list[int], group_ext_id: str) -> bool:

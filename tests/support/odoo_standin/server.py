@@ -1,7 +1,8 @@
 """The HTTP server: Odoo's RPC routes plus ``/standin/*`` test endpoints, in a thread or alone.
 
 Routes: ``POST /web/webclient/version_info``, ``/jsonrpc``, ``/web/session/authenticate``
-(JSON-RPC); ``POST /xmlrpc/2/{common,db,object}`` and legacy ``/xmlrpc/...`` (XML-RPC);
+(JSON-RPC); ``POST /xmlrpc/2/{common,db,object}`` and legacy ``/xmlrpc/...`` (XML-RPC); on
+version 19 and later ``POST /json/2/<model>/<method>`` (JSON-2) and ``GET /web/version``;
 ``GET /standin/stats``, ``POST /standin/stats/reset``, ``GET|POST /standin/control``,
 ``POST /standin/reset`` (body: optional seed JSON), ``GET /standin/health``.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import signal
 import sys
 import threading
@@ -19,9 +21,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .control import Control, Stats
+from .json2 import HttpError, Json2
 from .orm import Env, Knobs
 from .rpc import Dispatcher, json_reply, xml_reply
 from .seed import apply_seed
@@ -34,13 +37,19 @@ class StandinApp:
     """Everything one stand-in serves: store, knobs, dispatcher, stats and controls."""
 
     def __init__(
-        self, db: str = "acme", version: str = "17.0", db_path: str | Path | None = None,
-        seed: dict[str, Any] | str | Path | None = None, in_payment: bool = False,
-        today: str | None = None, reset: bool = False,
+        self,
+        db: str = "acme",
+        version: str = "17.0",
+        db_path: str | Path | None = None,
+        seed: dict[str, Any] | str | Path | None = None,
+        in_payment: bool = False,
+        today: str | None = None,
+        reset: bool = False,
     ) -> None:
         self.store = Store(db_path)
         self.knobs = Knobs(version=version, in_payment=in_payment, today=today)
         self.dispatcher = Dispatcher(self.store, self.knobs, db)
+        self.json2 = Json2(self.store, self.knobs, db)
         self.seed = seed
         self.stats = Stats()
         self.control = Control()
@@ -53,35 +62,42 @@ class StandinApp:
 
     def set_control(self, **changes: Any) -> dict[str, Any]:
         """Change knobs: delay_s, stall, drop_next, version, in_payment, today."""
-        self.control.update(changes.get("delay_s"), changes.get("stall"),
-                            changes.get("drop_next"))
+        self.control.update(changes.get("delay_s"), changes.get("stall"), changes.get("drop_next"))
         for key in ("version", "in_payment", "today"):
             if key in changes:
                 setattr(self.knobs, key, changes[key])
         return self.control_state()
 
     def control_state(self) -> dict[str, Any]:
-        return {**self.control.state(), "version": self.knobs.version,
-                "in_payment": self.knobs.in_payment, "today": self.knobs.today,
-                "db": self.dispatcher.db}
+        return {
+            **self.control.state(),
+            "version": self.knobs.version,
+            "in_payment": self.knobs.in_payment,
+            "today": self.knobs.today,
+            "db": self.dispatcher.db,
+        }
 
     def json_call(self, path: str, params: dict[str, Any]) -> Any:
         if path == "/web/webclient/version_info":
             return self.knobs.version_info()
         if path == "/web/session/authenticate":
             return self.dispatcher.session_authenticate(params)
-        return self.dispatcher.dispatch(params["service"], params["method"],
-                                        params.get("args") or [])
+        return self.dispatcher.dispatch(
+            params["service"], params["method"], params.get("args") or []
+        )
 
     @staticmethod
     def json_call_name(path: str, params: dict[str, Any]) -> str:
         if path == "/jsonrpc":
-            return Dispatcher.call_name(params.get("service"), params.get("method"),
-                                        params.get("args"))
+            return Dispatcher.call_name(
+                params.get("service"), params.get("method"), params.get("args")
+            )
         return {"/web/webclient/version_info": "version_info"}.get(path, "session.authenticate")
 
 
 JSON_ROUTES = ("/web/webclient/version_info", "/jsonrpc", "/web/session/authenticate")
+VERSION_ROUTES = ("/web/version", "/json/version")
+JSON2_ROUTE = re.compile(r"^/json/2/([^/]+)/([^/]+)$")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -93,8 +109,9 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         log.debug("%s " + format, self.address_string(), *args)
 
-    def _send(self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None
-              ) -> None:
+    def _send(
+        self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -103,8 +120,9 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _send_json(self, payload: Any, status: int = 200, extra: dict[str, str] | None = None
-                   ) -> None:
+    def _send_json(
+        self, payload: Any, status: int = 200, extra: dict[str, str] | None = None
+    ) -> None:
         self._send(status, json.dumps(payload).encode("utf-8"), "application/json", extra)
 
     def _not_found(self) -> None:
@@ -119,6 +137,14 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(app.control_state())
         elif path == "/standin/health":
             self._send_json({"ok": True, **app.control_state()})
+        elif path in VERSION_ROUTES and app.knobs.major >= 19:
+            app.stats.hit(path, "web.version")
+            if not app.control.gate():
+                self.close_connection = True
+                return
+            self._send_json(app.json2.version())
+        elif JSON2_ROUTE.match(path) and app.knobs.major >= 19:
+            self._send_json(HttpError(405, "The method is not allowed.").body(), 405)
         else:
             self._not_found()
 
@@ -131,6 +157,8 @@ class Handler(BaseHTTPRequestHandler):
             self._json(app, path, body)
         elif path.startswith("/xmlrpc/"):
             self._xml(app, path, body)
+        elif (route := JSON2_ROUTE.match(path)) and app.knobs.major >= 19:
+            self._json2(app, unquote(route.group(1)), unquote(route.group(2)), body)
         else:
             app.stats.hit(path, None)
             self._not_found()
@@ -169,6 +197,14 @@ class Handler(BaseHTTPRequestHandler):
             extra["Set-Cookie"] = f"session_id={reply['result']['session_id']}; Path=/; HttpOnly"
         self._send_json(reply, extra=extra)
 
+    def _json2(self, app: StandinApp, model: str, method: str, body: bytes) -> None:
+        app.stats.hit("/json/2", f"{model}.{method}")
+        if not app.control.gate():
+            self.close_connection = True
+            return
+        reply = app.json2.handle(model, method, self.headers, body)
+        self._send_json(reply.body, reply.status, reply.headers)
+
     def _xml(self, app: StandinApp, path: str, body: bytes) -> None:
         legacy = not path.startswith("/xmlrpc/2/")
         service = path.rstrip("/").rsplit("/", 1)[-1]
@@ -182,8 +218,9 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         try:
-            out = xml_reply(app.dispatcher.dispatch(service, method or "", list(params)),
-                            legacy=legacy)
+            out = xml_reply(
+                app.dispatcher.dispatch(service, method or "", list(params)), legacy=legacy
+            )
         except Exception as exc:  # every failure becomes an XML-RPC fault
             log.debug("XML-RPC error on %s", path, exc_info=True)
             out = xml_reply(error=exc, legacy=legacy)
@@ -214,8 +251,11 @@ class StandinThread:
         self.host, self.port = host, int(self.httpd.server_address[1])
         self.db = self.app.dispatcher.db
         self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"odoo-standin:{self.port}", daemon=True)
+            target=self.httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"odoo-standin:{self.port}",
+            daemon=True,
+        )
 
     @property
     def url(self) -> str:
@@ -237,8 +277,12 @@ class StandinThread:
     def __enter__(self) -> StandinThread:
         return self.start() if not self._thread.is_alive() else self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     # -- test API ------------------------------------------------------------------------
@@ -257,8 +301,15 @@ class StandinThread:
         """Wipe and re-seed the database."""
         self.app.reset(seed)
 
-    def call(self, model: str, method: str, *args: Any, uid: int = 2,
-             context: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    def call(
+        self,
+        model: str,
+        method: str,
+        *args: Any,
+        uid: int = 2,
+        context: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """Call an ORM method directly as ``uid`` (no HTTP, no password, not counted)."""
         with self.app.store.transaction():
             env = Env(self.app.store, self.app.knobs, uid, context)
@@ -267,8 +318,10 @@ class StandinThread:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m tests.support.odoo_standin``: serve until SIGTERM or Ctrl-C."""
-    parser = argparse.ArgumentParser(prog="python -m tests.support.odoo_standin",
-                                     description="A protocol-faithful Odoo stand-in server.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.support.odoo_standin",
+        description="A protocol-faithful Odoo stand-in server.",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8069, help="0 picks a free port")
     parser.add_argument("--db", default="acme", help="database name (default acme)")
@@ -282,15 +335,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     standin = StandinThread(
-        args.host, args.port, db=args.db, version=args.version, db_path=args.db_path,
-        seed=args.seed, in_payment=args.in_payment, today=args.today, reset=args.reset)
+        args.host,
+        args.port,
+        db=args.db,
+        version=args.version,
+        db_path=args.db_path,
+        seed=args.seed,
+        in_payment=args.in_payment,
+        today=args.today,
+        reset=args.reset,
+    )
     standin.control(delay_s=args.delay)
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
     standin.start()
-    print(f"odoo-standin listening on {standin.url} db={args.db} version={args.version}",
-          flush=True)
+    print(
+        f"odoo-standin listening on {standin.url} db={args.db} version={args.version}", flush=True
+    )
     done.wait()
     standin.stop()
     return 0

@@ -30,9 +30,9 @@ HEADER_VALUES = st.one_of(
     ),
 )
 MAILS = st.builds(
-    lambda headers, body: b"".join(n.encode() + b": " + v + b"\r\n" for n, v in headers)
-    + b"\r\n"
-    + body,
+    lambda headers, body: (
+        b"".join(n.encode() + b": " + v + b"\r\n" for n, v in headers) + b"\r\n" + body
+    ),
     st.lists(st.tuples(HEADER_NAMES, HEADER_VALUES), max_size=8),
     st.binary(max_size=500),
 )

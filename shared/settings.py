@@ -36,6 +36,7 @@ __all__ = [
     "is_address",
     "load",
     "mail_address",
+    "resolve_mail_address",
     "settings_error_lines",
 ]
 
@@ -136,15 +137,21 @@ class MailIdentity(BaseSettings):
 
     def address(self, imap_user: str) -> str:
         """The address to send from; raises ValueError naming the setting when none fits."""
-        chosen = self.mail_address.strip() or imap_user
-        if is_address(chosen):
-            return chosen
-        if self.mail_address.strip():
-            raise ValueError(f"AIE_MAIL_ADDRESS: {chosen!r} is not an email address")
-        raise ValueError(
-            f"AIE_MAIL_ADDRESS: is not set and the IMAP user {imap_user!r} is not an email "
-            "address; set it to the mailbox's address, e.g. ops@example.com"
-        )
+        return resolve_mail_address(self.mail_address, imap_user)
+
+
+def resolve_mail_address(configured: str, imap_user: str) -> str:
+    """``AIE_MAIL_ADDRESS``, else the IMAP user when that is an address; else ValueError
+    with the one line that names the setting."""
+    chosen = configured.strip() or imap_user
+    if is_address(chosen):
+        return chosen
+    if configured.strip():
+        raise ValueError(f"AIE_MAIL_ADDRESS: {chosen!r} is not an email address")
+    raise ValueError(
+        f"AIE_MAIL_ADDRESS: is not set and the IMAP user {imap_user!r} is not an email "
+        "address; set it to the mailbox's address, e.g. ops@example.com"
+    )
 
 
 def mail_address(imap: ImapSettings, program: str) -> str:

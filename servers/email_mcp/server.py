@@ -3,6 +3,7 @@ exactly once, on the local machine only (the tool does not exist on a cloud serv
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -31,7 +32,14 @@ from shared.errors import InvalidInput
 from shared.handbook import load_handbook
 from shared.ids import ApprovalId, TaskId
 from shared.serving import parse_transport, run, setup_logging, tool
-from shared.settings import CoreSettings, ImapSettings, SmtpSettings, load, mail_address
+from shared.settings import (
+    CoreSettings,
+    ImapSettings,
+    MailIdentity,
+    SmtpSettings,
+    load,
+    resolve_mail_address,
+)
 
 __all__ = ["build_server", "main"]
 
@@ -183,7 +191,11 @@ def main() -> None:
     core = load(CoreSettings, "email-mcp")
     imap = load(ImapSettings, "email-mcp")
     smtp = load(SmtpSettings, "email-mcp") if core.role == "local" else None
-    address = mail_address(imap, "email-mcp")
+    address = load(MailIdentity, "email-mcp").mail_address
+    try:
+        resolve_mail_address(address, imap.user)
+    except ValueError as error:  # reading and triage still work; drafting says why not
+        print(f"email-mcp: setting {error}; drafting is refused until it is set", file=sys.stderr)
     for secret in (imap.password, smtp.password if smtp else None):
         register_secret(secret)
     setup_logging()

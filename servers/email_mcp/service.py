@@ -20,9 +20,9 @@ from servers.email_mcp.models import (
 )
 from servers.email_mcp.parse import parse_message
 from shared.clock import Clock, system_clock
-from shared.errors import ImapError, InvalidInput, NotFound
+from shared.errors import ImapError, InvalidInput, NotFound, WrongState
 from shared.handbook import load_handbook
-from shared.settings import CoreSettings, ImapSettings, SmtpSettings
+from shared.settings import CoreSettings, ImapSettings, SmtpSettings, resolve_mail_address
 from shared.vault import Vault
 
 __all__ = ["EmailService", "Query"]
@@ -81,7 +81,10 @@ class EmailService:
         self.imap_settings = imap
         self.smtp = smtp
         self.session = ImapSession(imap)
-        self.address = address or imap.user  # the From of drafts and sends (AIE_MAIL_ADDRESS)
+        try:  # the From of drafts (AIE_MAIL_ADDRESS); sends take theirs from the approval
+            self.address, self.address_problem = resolve_mail_address(address or "", imap.user), ""
+        except ValueError as error:
+            self.address, self.address_problem = "", str(error)
 
     async def close(self) -> None:
         await self.session.close()
@@ -153,6 +156,8 @@ class EmailService:
         uidvalidity: int | None = None,
     ) -> DraftResult:
         """Save a threaded reply with the handbook's signature and the quoted original."""
+        if self.address_problem:
+            raise WrongState(f"cannot draft: setting {self.address_problem}")
         original = await self.get(uid, folder, uidvalidity)
         handbook = load_handbook(self.vault.root)
         headers = compose.reply_headers(original, self.address, reply_all)

@@ -131,23 +131,24 @@ async def triage(service: EmailService, batch: int = 200, folder: str = "INBOX")
     stopped: VaultWriteError | None = None
     for item in sorted(fetched, key=lambda f: f.uid):
         try:
-            try:
-                task_id, is_new, mail = _file(service, item, folder, info.uidvalidity)
-            except VaultWriteError:
-                raise
-            except Exception as error:  # noqa: BLE001 - one poison mail must not stop the inbox
-                problem = f"{type(error).__name__}: {error}"
-                log.warning("triage: uid %s quarantined: %s", item.uid, problem)
-                quarantined = _quarantine(service, item, folder, info.uidvalidity, problem)
-                result.problems.append(
-                    TriageProblem(uid=item.uid, problem=problem, quarantine_task=quarantined)
-                )
-                result.created.append(quarantined)
-                filed.append(item.uid)
-                continue
+            task_id, is_new, mail = _file(service, item, folder, info.uidvalidity)
         except VaultWriteError as error:
             stopped = error  # the vault is full or read-only: this mail and the rest wait
             break
+        except Exception as error:  # noqa: BLE001 - one poison mail must not stop the inbox
+            problem = f"{type(error).__name__}: {error}"
+            log.warning("triage: uid %s quarantined: %s", item.uid, problem)
+            try:
+                quarantined = _quarantine(service, item, folder, info.uidvalidity, problem)
+            except VaultWriteError as write_error:
+                stopped = write_error
+                break
+            result.problems.append(
+                TriageProblem(uid=item.uid, problem=problem, quarantine_task=quarantined)
+            )
+            result.created.append(quarantined)
+            filed.append(item.uid)
+            continue
         filed.append(item.uid)
         if is_new:
             result.created.append(task_id)

@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import anyio
 import pytest
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
 
 from orchestrator.vault_init import init_vault
 from shared.settings import MailIdentity
@@ -52,11 +55,10 @@ def test_no_address_is_refused(monkeypatch, tmp_path, env, says) -> None:
     assert says in str(refused.value)
 
 
-@pytest.mark.parametrize("command", [["email-mcp"], ["ai-employee", "cloud"]])
-def test_email_mcp_and_the_agent_refuse_to_start_with_one_line(tmp_path, command) -> None:
+def _bare_user_env(tmp_path: Path) -> dict[str, str]:
     vault = tmp_path / "Vault"
     init_vault(vault)
-    env = {
+    return {
         "PATH": os.environ["PATH"],
         "AIE_ROLE": "cloud",
         "AIE_VAULT": str(vault),
@@ -66,9 +68,12 @@ def test_email_mcp_and_the_agent_refuse_to_start_with_one_line(tmp_path, command
         "AIE_IMAP_PASSWORD": "s3cret-pw",
         "AIE_IMAP_SECURITY": "none",
     }
+
+
+def test_the_agent_refuses_to_start_with_one_line(tmp_path) -> None:
     done = subprocess.run(
-        [str(BIN / command[0]), *command[1:]],
-        env=env,
+        [str(BIN / "ai-employee"), "cloud"],
+        env=_bare_user_env(tmp_path),
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -78,3 +83,21 @@ def test_email_mcp_and_the_agent_refuse_to_start_with_one_line(tmp_path, command
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert "setting AIE_MAIL_ADDRESS: is not set" in line and "s3cret" not in line
+
+
+@pytest.mark.anyio
+async def test_email_mcp_says_so_at_start_and_refuses_to_draft(tmp_path) -> None:
+    """It still starts (reading and triage need no address; the public contract starts it
+    this way), names the setting in one line, and drafting names it again."""
+    env = _bare_user_env(tmp_path)
+    errlog = (tmp_path / "stderr.txt").open("w+")
+    params = StdioServerParameters(command=str(BIN / "email-mcp"), args=[], env=env)
+    with anyio.fail_after(60):
+        async with stdio_client(params, errlog=errlog) as streams, ClientSession(*streams) as c:
+            await c.initialize()
+            result = await c.call_tool("mail_draft_reply", {"uid": 1, "body": "Hello"})
+    assert result.is_error
+    assert "AIE_MAIL_ADDRESS: is not set" in result.content[0].text  # type: ignore[union-attr]
+    errlog.seek(0)
+    (line,) = [x for x in errlog.read().splitlines() if "AIE_MAIL_ADDRESS" in x]
+    assert line.startswith("email-mcp: setting AIE_MAIL_ADDRESS") and "s3cret" not in line

@@ -1,7 +1,17 @@
-"""Handing the thinking step to Claude Code, headless, with this project's skills and MCP
-servers (``.mcp.json``). Enabled with ``AIE_CLAUDE_CODE=1`` where the ``claude`` CLI is
-installed and logged in; any failure (not installed, not logged in, a timeout) returns
-False and the built-in rules do the work instead."""
+"""Handing the thinking step to Claude Code, headless (``claude -p``), with this project's
+skills and MCP servers. Enabled with ``AIE_CLAUDE_CODE=1`` where the ``claude`` CLI is
+installed and logged in (or ``ANTHROPIC_API_KEY`` is set).
+
+Claude Code gets this project's ``.mcp.json`` with ``--strict-mcp-config``: exactly our
+three servers, with the role of this machine, whatever else the user has configured, and
+no approval prompt for them. Only their tools are allowed (``--allowedTools``); Claude
+Code's own tools (shell, files) would be denied, and a denial is logged.
+
+A session ends one of three ways, and the caller decides what follows:
+``finished`` (Claude Code ran to its end: the caller checks that the work is done),
+``failed`` (not installed, not logged in, the model API down: the built-in rules take the
+work), ``timed_out`` (killed after ``AIE_CLAUDE_TIMEOUT`` seconds, with its MCP servers).
+"""
 
 from __future__ import annotations
 
@@ -9,24 +19,43 @@ import json
 import logging
 import os
 import shutil
-from dataclasses import dataclass
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import anyio
+from anyio.abc import Process
 
-__all__ = ["ClaudeCode"]
+__all__ = ["ClaudeCode", "Session"]
 
 log = logging.getLogger("ai-employee.claude")
 PROJECT = Path(__file__).resolve().parent.parent
 ALLOWED = "mcp__vault__*,mcp__email__*,mcp__odoo__*"
+DEFAULT_TIMEOUT_S = 300.0
+GRACE_S = 5.0
+
+
+@dataclass(frozen=True)
+class Session:
+    status: Literal["finished", "failed", "timed_out"]
+    seconds: float
+    detail: str = ""  # Claude Code's final text, or why it failed
+    turns: int = 0
+    denials: list[str] = field(default_factory=list)  # tools Claude Code was refused
+
+    @property
+    def finished(self) -> bool:
+        return self.status == "finished"
 
 
 @dataclass
 class ClaudeCode:
     command: str
     project: Path = PROJECT
-    timeout_s: float = 300.0
+    timeout_s: float = DEFAULT_TIMEOUT_S
 
     @classmethod
     def from_environment(cls) -> ClaudeCode | None:
@@ -41,27 +70,94 @@ class ClaudeCode:
                 "AIE_CLAUDE_CODE is on but no claude CLI was found; using the built-in rules"
             )
             return None
-        return cls(command)
-
-    async def run_skill(self, skill: str, task_id: str) -> bool:
-        prompt = (
-            f"Use the {skill} skill on vault task {task_id} only: it is claimed for you "
-            "already. Finish with an approval request or a completed task; never send, post "
-            "or pay anything."
-        )
-        argv = [self.command, "-p", prompt, "--output-format", "json", "--allowedTools", ALLOWED]
+        timeout = os.environ.get("AIE_CLAUDE_TIMEOUT", "")
         try:
-            with anyio.fail_after(self.timeout_s):
-                done = await anyio.run_process(argv, cwd=self.project, check=False)
-        except (OSError, TimeoutError) as error:
-            log.warning("Claude Code did not run for %s: %s", task_id, error)
-            return False
-        report = _report(done.stdout)
-        if done.returncode != 0 or report.get("is_error"):
-            why = report.get("result") or done.stderr.decode(errors="replace").strip()[-300:]
-            log.warning("Claude Code failed on %s (exit %s): %s", task_id, done.returncode, why)
-            return False
-        return True
+            timeout_s = float(timeout) if timeout else DEFAULT_TIMEOUT_S
+        except ValueError:
+            log.warning("AIE_CLAUDE_TIMEOUT=%r is not a number of seconds; using 300", timeout)
+            timeout_s = DEFAULT_TIMEOUT_S
+        return cls(command, timeout_s=timeout_s)
+
+    def argv(self, prompt: str) -> list[str]:
+        return [
+            self.command,
+            "-p",
+            prompt,
+            "--output-format",
+            "json",
+            "--mcp-config",
+            str(self.project / ".mcp.json"),
+            "--strict-mcp-config",
+            "--allowedTools",
+            ALLOWED,
+        ]
+
+    async def run_skill(self, skill: str, prompt: str) -> Session:
+        """One headless session; ``prompt`` names the task or approval it is about."""
+        env = dict(os.environ, AIE_BIN=str(Path(sys.executable).parent), DISABLE_AUTOUPDATER="1")
+        started = time.monotonic()
+        try:
+            process = await anyio.open_process(
+                self.argv(prompt),
+                cwd=self.project,
+                env=env,
+                start_new_session=True,  # its MCP servers are killed with it on a timeout
+            )
+        except OSError as error:
+            return Session("failed", 0.0, f"could not start {self.command}: {error}")
+        stdout, stderr, code = await _collect(process, self.timeout_s)
+        seconds = time.monotonic() - started
+        if code is None:
+            return Session("timed_out", seconds, f"no result within {self.timeout_s:g} s")
+        report = _report(stdout)
+        denials = [_denied_tool(d) for d in report.get("permission_denials") or []]
+        if denials:
+            log.warning("Claude Code was refused %s while on %s", ", ".join(denials), skill)
+        turns = int(report.get("num_turns") or 0)
+        if code != 0 or report.get("is_error") or not report:
+            why = str(report.get("result") or stderr.decode(errors="replace").strip()[-300:])
+            return Session("failed", seconds, f"exit {code}: {why}", turns, denials)
+        return Session("finished", seconds, str(report.get("result", ""))[:500], turns, denials)
+
+
+async def _collect(process: Process, timeout_s: float) -> tuple[bytes, bytes, int | None]:
+    """Its output and exit code; on a timeout the whole process group is ended (TERM,
+    then KILL after a grace period) and the code is None."""
+    out, err = bytearray(), bytearray()
+    drained = [anyio.Event(), anyio.Event()]
+
+    async def drain(stream: Any, into: bytearray, done: anyio.Event) -> None:
+        try:
+            async for chunk in stream:
+                into.extend(chunk)
+        except anyio.BrokenResourceError:
+            pass
+        done.set()
+
+    code: int | None = None
+    async with process, anyio.create_task_group() as group:
+        group.start_soon(drain, process.stdout, out, drained[0])
+        group.start_soon(drain, process.stderr, err, drained[1])
+        with anyio.move_on_after(timeout_s):
+            code = await process.wait()
+        if code is None:
+            _signal_group(process.pid, signal.SIGTERM)
+            with anyio.move_on_after(GRACE_S):
+                await process.wait()
+            _signal_group(process.pid, signal.SIGKILL)
+            await process.wait()
+        with anyio.move_on_after(GRACE_S):  # a child that kept the pipes open is not waited for
+            for done in drained:
+                await done.wait()
+        group.cancel_scope.cancel()
+    return bytes(out), bytes(err), code
+
+
+def _signal_group(pid: int, signum: signal.Signals) -> None:
+    try:
+        os.killpg(pid, signum)
+    except ProcessLookupError:
+        pass
 
 
 def _report(stdout: bytes) -> dict[str, Any]:
@@ -71,3 +167,9 @@ def _report(stdout: bytes) -> dict[str, Any]:
     except (IndexError, ValueError):
         return {}
     return report if isinstance(report, dict) else {}
+
+
+def _denied_tool(denial: Any) -> str:
+    if isinstance(denial, dict):
+        return str(denial.get("tool_name") or denial)
+    return str(denial)

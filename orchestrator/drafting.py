@@ -83,16 +83,64 @@ class Drafter:
                     self.skipped.add(task["id"])
 
     async def work(self, tools: ToolBox, health: Health, domain: str, task_id: str) -> None:
-        if self.claude is not None and await self.claude.run_skill(SKILLS[domain], task_id):
-            view = (await tools.call("vault", "task_get", task_id=task_id))["task"]
-            if view["state"] != "in_progress" or view["status"] == "awaiting_approval":
-                health.count(f"{domain}_by_claude_code")
-                return
-            log.info("Claude Code left %s unfinished; the built-in rules take it", task_id)
+        if self.claude is not None and await self.by_claude_code(tools, health, domain, task_id):
+            return
         if domain == "email":
             await self.email_task(tools, health, task_id)
         else:
             await self.accounting_task(tools, health, task_id)
+
+    async def by_claude_code(
+        self, tools: ToolBox, health: Health, domain: str, task_id: str
+    ) -> bool:
+        """Hand the task to Claude Code with its skill. True when it is dealt with: done
+        by Claude Code, or released after a timeout; False when the rules take it."""
+        assert self.claude is not None
+        skill = SKILLS[domain]
+        prompt = (
+            f"Use the {skill} skill on vault task {task_id} only: it is claimed for you "
+            "already. Finish with an approval request or a completed task; never send, post "
+            "or pay anything."
+        )
+        session = await self.claude.run_skill(skill, prompt)
+        health.count("claude_code_sessions")
+        if session.status == "timed_out":
+            log.warning("Claude Code timed out on %s (%s): task released", task_id, session.detail)
+            await tools.call(
+                "vault",
+                "task_release",
+                task_id=task_id,
+                note=f"Claude Code timed out ({session.detail}); released for another try",
+            )
+            self.skipped.add(task_id)
+            health.count("claude_code_timeouts")
+            return True
+        if not session.finished:
+            log.warning(
+                "Claude Code failed on %s (%s): the built-in rules take it", task_id, session.detail
+            )
+            return False
+        view = (await tools.call("vault", "task_get", task_id=task_id))["task"]
+        if view["state"] == "needs_action":  # it released the task, as its skill says to
+            log.info("Claude Code released %s: %s", task_id, session.detail[:200])
+            self.skipped.add(task_id)
+            return True
+        if view["state"] == "in_progress" and view["status"] != "awaiting_approval":
+            log.info(
+                "Claude Code ended %s without finishing (%s): the built-in rules take it",
+                task_id,
+                session.detail[:200],
+            )
+            return False
+        log.info(
+            "Claude Code finished %s in %.1f s (%d turns): %s",
+            task_id,
+            session.seconds,
+            session.turns,
+            session.detail[:200],
+        )
+        health.count(f"{domain}_by_claude_code")
+        return True
 
     async def email_task(self, tools: ToolBox, health: Health, task_id: str) -> None:
         meta = (await tools.call("vault", "task_get", task_id=task_id))["task"]["meta"]

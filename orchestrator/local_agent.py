@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from orchestrator.cloud_agent import triage_all
 from orchestrator.drafting import Drafter
@@ -74,6 +75,10 @@ class LocalAgent:
                 continue
             if self.attempts.get(approval["id"], 0) >= MAX_ATTEMPTS:
                 continue
+            if self.drafter.claude is not None and await self.by_claude_code(
+                tools, health, approval
+            ):
+                continue
             server, tool = route
             try:
                 result = await tools.call(server, tool, approval_id=approval["id"])
@@ -84,6 +89,54 @@ class LocalAgent:
                 continue
             health.count(f"executed_{approval['action']}")
             log.info("executed %s (%s): %s", approval["id"], approval["action"], result)
+
+    async def by_claude_code(
+        self, tools: ToolBox, health: Health, approval: dict[str, Any]
+    ) -> bool:
+        """Claude Code executes the approval with the approval-execution skill. True when
+        it is dealt with (executed, or its session timed out: tried again next pass);
+        False when the rules execute it (the tools refuse a second execution anyway)."""
+        assert self.drafter.claude is not None
+        approval_id, action = approval["id"], approval["action"]
+        prompt = (
+            f"Use the approval-execution skill for approval {approval_id} ({action}) only: "
+            "execute it if a person approved it, and nothing else."
+        )
+        session = await self.drafter.claude.run_skill("approval-execution", prompt)
+        health.count("claude_code_sessions")
+        if session.status == "timed_out":
+            self.attempts[approval_id] = self.attempts.get(approval_id, 0) + 1
+            log.warning(
+                "Claude Code timed out on %s (%s): left for the next pass",
+                approval_id,
+                session.detail,
+            )
+            health.count("claude_code_timeouts")
+            return True
+        if not session.finished:
+            log.warning(
+                "Claude Code failed on %s (%s): the built-in rules execute it",
+                approval_id,
+                session.detail,
+            )
+            return False
+        waiting = await tools.call("vault", "approval_list", state="approved")
+        if all(a["id"] != approval_id for a in waiting["approvals"]):
+            log.info(
+                "Claude Code executed %s (%s) in %.1f s (%d turns)",
+                approval_id,
+                action,
+                session.seconds,
+                session.turns,
+            )
+            health.count(f"executed_{action}")
+            return True
+        log.info(
+            "Claude Code ended without executing %s (%s): the built-in rules take it",
+            approval_id,
+            session.detail[:200],
+        )
+        return False
 
     async def file_rejected(self, tools: ToolBox, health: Health) -> None:
         rejected = (await tools.call("vault", "approval_list", state="rejected"))["approvals"]

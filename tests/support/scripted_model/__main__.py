@@ -1,0 +1,33 @@
+"""``python -m tests.support.scripted_model --port 0 --record FILE``: serve until SIGTERM
+or until standard input closes; print one line ``scripted model listening on URL`` when
+ready (the demo starts it this way, as it starts the Odoo stand-in)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .server import ScriptedModel
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.support.scripted_model")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--record", type=Path, help="append each request here, one JSON line")
+    parser.add_argument("--fault", default=None)
+    args = parser.parse_args()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    with ScriptedModel(args.port, args.fault, args.record) as model:
+        print(f"scripted model listening on {model.url}", flush=True)
+        stop.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

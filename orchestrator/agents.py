@@ -50,7 +50,7 @@ def run_agent(role: Role, interval_s: float, max_passes: int | None = None) -> i
         mail_address(load(ImapSettings, program), program)
     setup_logging()
     health = Health(core.agent, core.role, core.state_path / f"health-{core.agent}.json")
-    drafter = Drafter(claude=ClaudeCode.from_environment())
+    drafter = Drafter(claude=ClaudeCode.from_environment(core.state_path / "claude-code"))
     agent: CloudAgent | LocalAgent
     if role == "cloud":
         agent = CloudAgent(core.agent, drafter)

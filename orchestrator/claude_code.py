@@ -2,9 +2,11 @@
 skills and MCP servers. Enabled with ``AIE_CLAUDE_CODE=1`` where the ``claude`` CLI is
 installed and logged in (or ``ANTHROPIC_API_KEY`` is set).
 
-Claude Code gets this project's ``.mcp.json`` with ``--strict-mcp-config``: exactly our
-three servers, with the role of this machine, whatever else the user has configured, and
-no approval prompt for them. Only their tools are allowed (``--allowedTools``); Claude
+Claude Code runs in a small workspace of its own (``<state dir>/claude-code``: the
+project's ``.claude`` skills and ``.mcp.json``, nothing else; in the repository itself it
+spends seconds indexing it), with ``--strict-mcp-config``: exactly our three servers, with
+the role of this machine, whatever else the user has configured, and no approval prompt
+for them. Only their tools are allowed (``--allowedTools``); Claude
 Code's own tools (shell, files) would be denied, and a denial is logged.
 
 A session ends one of three ways, and the caller decides what follows:
@@ -54,11 +56,11 @@ class Session:
 @dataclass
 class ClaudeCode:
     command: str
-    project: Path = PROJECT
+    workspace: Path
     timeout_s: float = DEFAULT_TIMEOUT_S
 
     @classmethod
-    def from_environment(cls) -> ClaudeCode | None:
+    def from_environment(cls, workspace: Path) -> ClaudeCode | None:
         if os.environ.get("AIE_CLAUDE_CODE", "").lower() not in ("1", "true", "yes"):
             return None
         command = os.environ.get("AIE_CLAUDE_COMMAND") or shutil.which("claude")
@@ -76,7 +78,18 @@ class ClaudeCode:
         except ValueError:
             log.warning("AIE_CLAUDE_TIMEOUT=%r is not a number of seconds; using 300", timeout)
             timeout_s = DEFAULT_TIMEOUT_S
-        return cls(command, timeout_s=timeout_s)
+        return cls(command, workspace, timeout_s)
+
+    def prepare(self) -> None:
+        """The workspace: our skills (linked, so an update is seen at once) and servers."""
+        self.workspace.mkdir(parents=True, exist_ok=True)
+        skills = self.workspace / ".claude"
+        if not skills.exists():
+            skills.symlink_to(PROJECT / ".claude", target_is_directory=True)
+        config = (PROJECT / ".mcp.json").read_text("utf-8")
+        mcp_json = self.workspace / ".mcp.json"
+        if not mcp_json.is_file() or mcp_json.read_text("utf-8") != config:
+            mcp_json.write_text(config, "utf-8")
 
     def argv(self, prompt: str) -> list[str]:
         return [
@@ -86,7 +99,7 @@ class ClaudeCode:
             "--output-format",
             "json",
             "--mcp-config",
-            str(self.project / ".mcp.json"),
+            str(self.workspace / ".mcp.json"),
             "--strict-mcp-config",
             "--allowedTools",
             ALLOWED,
@@ -97,9 +110,10 @@ class ClaudeCode:
         env = dict(os.environ, AIE_BIN=str(Path(sys.executable).parent), DISABLE_AUTOUPDATER="1")
         started = time.monotonic()
         try:
+            self.prepare()
             process = await anyio.open_process(
                 self.argv(prompt),
-                cwd=self.project,
+                cwd=self.workspace,
                 env=env,
                 start_new_session=True,  # its MCP servers are killed with it on a timeout
             )

@@ -17,7 +17,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.support.scripted_model")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--record", type=Path, help="append each request here, one JSON line")
-    parser.add_argument("--fault", default=None)
+    parser.add_argument("--fault", action="append", default=[], help="see policies.FAULTS")
     args = parser.parse_args()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

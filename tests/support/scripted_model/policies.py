@@ -109,7 +109,7 @@ def prepare(skill: str) -> Generator[list[Ask], list[Outcome], set[str]]:
     return {name for outcome in outcomes for name in outcome.references}
 
 
-def email_triage(brief: Brief, fault: str | None) -> Policy:
+def email_triage(brief: Brief, faults: frozenset[str]) -> Policy:
     yield from prepare("email-triage")
     task_id = brief.task_id or ""
     yield from must("mcp__vault__heartbeat", note="email-triage")
@@ -118,10 +118,10 @@ def email_triage(brief: Brief, fault: str | None) -> Policy:
     where = {"uid": meta["uid"], "folder": meta.get("folder", "INBOX")}
     if meta.get("uidvalidity"):
         where["uidvalidity"] = meta["uidvalidity"]
-    if fault == "bad_tool":
+    if "bad_tool" in faults:
         yield from call("mcp__email__mail_fetch", **where)  # no such tool
     mail = yield from must("mcp__email__mail_get", **where)
-    if fault == "unfinished":
+    if "unfinished" in faults:
         return "I read the mail but could not decide how to answer it."
     reason = meta.get("quarantined") or meta.get("automated") or mail.get("automated")
     if reason:
@@ -129,13 +129,13 @@ def email_triage(brief: Brief, fault: str | None) -> Policy:
     suggestion = yield from must("mcp__email__mail_suggest_reply", **where)
     if suggestion.get("body") is None:
         return (yield from file_without_reply(task_id, mail["subject"], suggestion["reason"]))
-    if fault == "bad_args":
+    if "bad_args" in faults:
         yield from call("mcp__email__mail_draft_reply", **(where | {"uid": "the first one"}))
     draft = yield from must("mcp__email__mail_draft_reply", body=suggestion["body"], **where)
     request = yield from must(
         "mcp__email__mail_request_send", task_id=task_id, draft_id=draft["draft_id"]
     )
-    if fault == "send_on_cloud":  # what the skill forbids: the cloud has no such tool
+    if "send_on_cloud" in faults:  # what the skill forbids: the cloud has no such tool
         yield from call("mcp__email__mail_send_approved", approval_id=request["approval_id"])
     yield from must(
         "mcp__vault__update_post",
@@ -160,7 +160,7 @@ def file_without_reply(task_id: str, subject: str, reason: str) -> Policy:
     return f"Filed without a reply: {reason}"
 
 
-def odoo_accounting(brief: Brief, fault: str | None) -> Policy:
+def odoo_accounting(brief: Brief, faults: frozenset[str]) -> Policy:
     yield from prepare("odoo-accounting")
     task_id = brief.task_id or ""
     task = (yield from must("mcp__vault__task_get", task_id=task_id))["task"]
@@ -170,7 +170,7 @@ def odoo_accounting(brief: Brief, fault: str | None) -> Policy:
             "mcp__vault__task_release", task_id=task_id, note="no invoice details in the task"
         )
         return "The task does not say what to invoice; left for a person."
-    if fault == "bad_tool":
+    if "bad_tool" in faults:
         yield from call("mcp__odoo__invoice_make", partner=spec["partner"])  # no such tool
     found = yield from must("mcp__odoo__partner_find", query=str(spec["partner"]))
     best = (found.get("partners") or [{}])[0]
@@ -181,12 +181,12 @@ def odoo_accounting(brief: Brief, fault: str | None) -> Policy:
             note=f"no clear partner match for {spec['partner']!r}",
         )
         return "No clear partner; left for a person."
-    if fault == "unfinished":
+    if "unfinished" in faults:
         return f"Found {best['name']} but stopped before drafting."
     args = {k: v for k, v in spec.items() if k in ("lines", "move_type", "reference")}
     if spec.get("invoice_date"):
         args["invoice_date"] = str(spec["invoice_date"])
-    if fault == "bad_args":
+    if "bad_args" in faults:
         wrong = [dict(line, quantity=-1) for line in spec["lines"]]
         yield from call(
             "mcp__odoo__invoice_create_draft", **(args | {"partner": best["id"]}), lines=wrong
@@ -204,13 +204,13 @@ def odoo_accounting(brief: Brief, fault: str | None) -> Policy:
     return f"Drafted invoice {invoice['invoice_id']} ({total}); approval {request['approval_id']}."
 
 
-def approval_execution(brief: Brief, fault: str | None) -> Policy:
+def approval_execution(brief: Brief, faults: frozenset[str]) -> Policy:
     yield from prepare("approval-execution")
     yield from must("mcp__vault__heartbeat", note="approval-execution")
     yield from must("mcp__vault__approval_list", state="pending")
     yield from must("mcp__vault__conflicts_resolve")
     approved = (yield from must("mcp__vault__approval_list", state="approved"))["approvals"]
-    if fault == "unfinished":
+    if "unfinished" in faults:
         return "I looked at the approved requests but did not execute them."
     done = []
     for approval in approved:
@@ -219,9 +219,9 @@ def approval_execution(brief: Brief, fault: str | None) -> Policy:
         tool = ACTION_TOOLS.get(approval["action"])
         if tool is None:
             continue
-        if fault == "bad_tool":
+        if "bad_tool" in faults:
             yield from call("mcp__vault__approval_execute", approval_id=approval["id"])
-        if fault == "bad_args":
+        if "bad_args" in faults:
             yield from call(tool, approval_id="../" + approval["id"])
         outcome = yield from call(tool, approval_id=approval["id"])
         done.append(
@@ -250,13 +250,13 @@ POLICIES: dict[str, Callable[[Brief, str | None], Policy]] = {
 }
 
 
-def next_turn(transcript: Transcript, fault: str | None = None) -> Turn:
+def next_turn(transcript: Transcript, faults: frozenset[str] = frozenset()) -> Turn:
     """Replay the policy over the outcomes so far; return what it does next."""
     brief = Brief.read(transcript.prompt)
     make = POLICIES.get(brief.skill or "")
     if make is None:
         return "I have no skill for this request."
-    policy = _guarded(make(brief, fault), brief)
+    policy = _guarded(make(brief, faults), brief)
     step = 0
     try:
         asks = next(policy)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -24,13 +25,13 @@ __all__ = ["ScriptedModel"]
 
 
 class ScriptedModel:
-    """``fault`` changes how the policies behave (see policies.FAULTS); ``"hang"`` makes
+    """``faults`` change how the policies behave (see policies.FAULTS); ``"hang"`` makes
     every model request wait until the server stops, as a model that never answers."""
 
     def __init__(
-        self, port: int = 0, fault: str | None = None, record_file: Path | None = None
+        self, port: int = 0, faults: Iterable[str] = (), record_file: Path | None = None
     ) -> None:
-        self.fault = fault
+        self.faults = frozenset(faults)
         self.record_file = record_file
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -79,13 +80,13 @@ class ScriptedModel:
         if "count_tokens" in path:
             return {"input_tokens": 100}, False
         model = str(body.get("model", "scripted"))
-        if self.fault == "hang" and body.get("tools"):
+        if "hang" in self.faults and body.get("tools"):
             self._stopping.wait(600)
         if not body.get("tools"):  # titles and summaries Claude Code asks for on the side
             return assistant_message(
                 [{"type": "text", "text": "Scripted"}], "end_turn", model
             ), bool(body.get("stream"))
-        turn = next_turn(Transcript.of(body), self.fault)
+        turn = next_turn(Transcript.of(body), self.faults)
         if isinstance(turn, str):
             message = assistant_message([{"type": "text", "text": turn}], "end_turn", model)
         else:

@@ -53,11 +53,18 @@ def demo(
     workdir: Annotated[Path, typer.Option(help="Where the demo keeps its vaults and logs")] = Path(
         "demo-run"
     ),
+    claude_code: Annotated[
+        bool,
+        typer.Option(
+            "--claude-code",
+            help="Acts 1 and 2 through the real Claude Code CLI, its model scripted on loopback",
+        ),
+    ] = False,
 ) -> None:
     """Run the Platinum story on this machine: two vault replicas, both agents, a sync."""
     from orchestrator.demo import run_demo
 
-    raise typer.Exit(run_demo(console, workdir))
+    raise typer.Exit(run_demo(console, workdir, claude_code))
 
 
 @app.command()

@@ -9,6 +9,10 @@ the file; the local agent sends it, once; the task is done on both replicas.
 Act 2 (US2): an invoice drafted in Odoo by the cloud, approved, posted by the laptop.
 Act 3 (US3): both agents claim the same task while the replicas are apart; after the
 sync one claim wins on both replicas and the other goes to Conflicts/.
+
+With ``--claude-code`` the agents hand each task of acts 1 and 2 to the real Claude Code
+CLI, whose model is played by a scripted Messages API on loopback (started as a process,
+like the Odoo stand-in); the timeline shows the tool calls Claude Code made.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import anyio
 from mcp import Client, StdioServerParameters
 from rich.console import Console
 
+from orchestrator.claude_sessions import RecordedSession, read_sessions
 from orchestrator.stack import PlatinumStack, on_dashboard, wait_until
 from orchestrator.status_view import render_status
 from servers.vault_mcp.models import VaultStatus
@@ -52,9 +57,13 @@ class Timeline:
 
     def say(self, who: str, text: str) -> None:
         elapsed = time.monotonic() - self.start
-        colour = {"cloud": "cyan", "local": "magenta", "sync": "yellow", "human": "green"}.get(
-            who, "white"
-        )
+        colour = {
+            "cloud": "cyan",
+            "local": "magenta",
+            "sync": "yellow",
+            "human": "green",
+            "claude": "blue",
+        }.get(who, "white")
         self.console.print(f"[dim]{elapsed:7.2f}s[/] [{colour}]{who:>6}[/] {text}")
 
     def mark(self, name: str) -> None:
@@ -220,7 +229,29 @@ async def act_us3(stack: PlatinumStack, t: Timeline) -> VaultStatus:
     return final
 
 
-def run_demo(console: Console, workdir: Path) -> int:
+class ClaudeCodeCalls:
+    """With --claude-code: after each act, the tool calls Claude Code made in it."""
+
+    def __init__(self, stack: PlatinumStack, t: Timeline) -> None:
+        self.stack, self.t, self.shown = stack, t, 0
+        self.sessions: list[RecordedSession] = []
+
+    def show(self) -> None:
+        if not self.stack.claude_code:
+            return
+        found = read_sessions(self.stack.model_record)
+        for session in found[self.shown :]:
+            calls = " → ".join(session.tools) or "no tool calls"
+            self.t.say(
+                "claude",
+                f"{session.skill}: {calls} ({session.requests} model requests in "
+                f"{session.seconds:.1f} s)",
+            )
+        self.shown = len(found)
+        self.sessions = found
+
+
+def run_demo(console: Console, workdir: Path, claude_code: bool = False) -> int:
     workdir = workdir.resolve()
     if workdir.exists():
         shutil.rmtree(workdir)
@@ -228,13 +259,16 @@ def run_demo(console: Console, workdir: Path) -> int:
     t = Timeline(console)
     figures: dict[str, float] = {}
     try:
-        with PlatinumStack(workdir, t.say) as stack:
+        with PlatinumStack(workdir, t.say, claude_code=claude_code) as stack:
+            claude = ClaudeCodeCalls(stack, t)
             console.rule("[bold]Act 1 · US1: mail answered while the laptop was closed[/bold]")
             figures |= act_us1(stack, t)
+            claude.show()
             console.rule(
                 "[bold]Act 2 · US2: an invoice drafted on the cloud, posted on the laptop[/bold]"
             )
             figures |= act_us2(stack, t)
+            claude.show()
             console.rule("[bold]Act 3 · US3: both agents claim one task while apart[/bold]")
             final = anyio.run(act_us3, stack, t)
     except (RuntimeError, TimeoutError) as error:
@@ -244,6 +278,13 @@ def run_demo(console: Console, workdir: Path) -> int:
     console.rule("[bold]Timings[/bold]")
     for name, value in figures.items():
         console.print(f"  {name.replace('_', ' ')}: {value:.2f}")
+    if claude.sessions:
+        took = [s.seconds for s in claude.sessions]
+        asked = [s.requests for s in claude.sessions]
+        console.print(
+            f"  Claude Code sessions: {len(took)}; model requests per session: "
+            f"{sum(asked) / len(asked):.1f}, over {sum(took) / len(took):.1f} s on average"
+        )
     console.print(
         f"\nOpen [bold]{workdir / 'local' / 'Vault'}[/bold] in Obsidian: Done/ holds the sent "
         "reply and the posted invoice, Conflicts/ the losing claim, Logs/ every step."

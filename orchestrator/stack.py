@@ -34,6 +34,8 @@ __all__ = ["PlatinumStack", "Say"]
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 Say = Callable[[str, str], None]
+CLAUDE_CLI = PROJECT / ".tools" / "node_modules" / ".bin" / "claude"
+CLAUDE_VERSION = "2.1.331"
 OPS, CLIENT = "ops@example.test", "client@example.test"
 
 
@@ -80,8 +82,17 @@ class _Service:
 
 
 class PlatinumStack:
-    def __init__(self, workdir: Path, say: Say = _quiet, use_syncthing: bool | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        say: Say = _quiet,
+        use_syncthing: bool | None = None,
+        claude_code: bool = False,
+    ) -> None:
         self.workdir = workdir.resolve()
+        self.claude_code = claude_code
+        self.model_url = ""
+        self.model_record = self.workdir / "logs" / "model-requests.jsonl"
         self.say = say
         self.cloud_vault = self.workdir / "cloud" / "Vault"
         self.local_vault = self.workdir / "local" / "Vault"
@@ -131,6 +142,33 @@ class PlatinumStack:
         line = odoo.ready_line()
         self.odoo_url = line.split("listening on ", 1)[1].split()[0]
         self.say("odoo", f"Odoo stand-in (Odoo 17 JSON-RPC) at {self.odoo_url}")
+        if self.claude_code:
+            self._start_model()
+
+    def _start_model(self) -> None:
+        """The scripted model Claude Code talks to, and the pinned CLI that talks to it."""
+        if not CLAUDE_CLI.is_file():
+            raise RuntimeError(
+                f"the Claude Code CLI is not at {CLAUDE_CLI}: run scripts/bootstrap.sh"
+            )
+        model = _Service(
+            [
+                sys.executable,
+                "-m",
+                "tests.support.scripted_model",
+                "--port",
+                "0",
+                "--record",
+                str(self.model_record),
+            ],
+            self.logs / "model.log",
+        )
+        self._services.append(model)
+        self.model_url = model.ready_line().split("listening on ", 1)[1].split()[0]
+        self.say(
+            "model",
+            f"Claude Code {CLAUDE_VERSION}; its model: a scripted Messages API at {self.model_url}",
+        )
 
     def _start_sync(self) -> None:
         if self.use_syncthing:
@@ -205,6 +243,17 @@ class PlatinumStack:
         else:
             env |= {k: v for k, v in ops.items() if k.startswith("AIE_SMTP")}
             env |= {"AIE_ODOO_USER": "admin", "AIE_ODOO_PASSWORD": "acme-admin-api-key"}
+        if self.claude_code:
+            home = self.workdir / "claude-home"  # never the person's own Claude settings
+            home.mkdir(exist_ok=True)
+            env |= {
+                "AIE_CLAUDE_CODE": "1",
+                "AIE_CLAUDE_COMMAND": str(CLAUDE_CLI),
+                "HOME": str(home),
+                "ANTHROPIC_BASE_URL": self.model_url,
+                "ANTHROPIC_API_KEY": "sk-scripted-model",
+                "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+            }
         return env
 
     def start_agent(self, role: str, interval_s: float = 1.0, **extra: str) -> None:

@@ -50,7 +50,7 @@ SEARCHES: dict[str, dict[str, str]] = {
         "mcp__vault__task_complete": "complete task outcome",
     },
     "odoo-accounting": {
-        "mcp__vault__task_get": "get task meta",
+        "mcp__vault__task_get": "get task body",
         "mcp__odoo__partner_find": "find partner",
         "mcp__odoo__invoice_create_draft": "draft invoice create",
         "mcp__odoo__invoice_request_post": "request post invoice approval",
@@ -58,7 +58,7 @@ SEARCHES: dict[str, dict[str, str]] = {
         "mcp__vault__task_release": "release task note",
     },
     "approval-execution": {
-        "mcp__vault__heartbeat": "heartbeat alive",
+        "mcp__vault__heartbeat": "heartbeat note",
         "mcp__vault__approval_list": "approval list",
         "mcp__vault__conflicts_resolve": "resolve conflicts sync",
         "mcp__email__mail_send_approved": "send approved reply",

@@ -29,6 +29,7 @@ from benchmarks.common import machine
 from orchestrator.vault_init import init_vault
 from shared.settings import CoreSettings
 from shared.vault import Vault
+from tests.support.approving import approve
 from tests.support.mail_servers import MailServers
 from tests.support.odoo_standin import StandinThread
 from tests.support.scripted_model import ScriptedModel, sessions
@@ -83,10 +84,9 @@ def _run(env: dict[str, str], role: str) -> tuple[float, str]:
 
 
 def _approve_all(vault: Path) -> None:
+    """A person on the laptop: the request seen waiting there, then moved to Approved/."""
     for pending in sorted((vault / "Pending_Approval").rglob("appr-*.md")):
-        text = pending.read_text("utf-8")
-        (vault / "Approved" / pending.name).write_text(text, "utf-8")
-        pending.unlink()
+        approve(vault, pending)
 
 
 def main(rounds: int = ROUNDS) -> None:
@@ -171,7 +171,10 @@ def _session_figures(f: Figures, log: str, requests: list[dict[str, object]]) ->
     if found is None:
         raise RuntimeError(f"no finished Claude Code session in the log:\n{log[-2000:]}")
     f.session_s.append(float(found.group(1)))
-    (session,) = sessions(requests)  # type: ignore[arg-type]
+    found = sessions(requests)  # type: ignore[arg-type]
+    if len(found) != 1:
+        raise RuntimeError(f"{len(found)} sessions: {[s.brief for s in found]}\n{log[-3000:]}")
+    (session,) = found
     f.turns_s.append(session.seconds)
     f.requests.append(len(session.turns))
     f.tool_calls.append(len(session.mcp_calls()))

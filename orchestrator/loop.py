@@ -78,6 +78,7 @@ async def run_loop(
                     waiting.start_soon(until, stop)
                     waiting.start_soon(until, wake)
             wake = anyio.Event()
+        stop.set()  # the folder watcher's thread sees it within a step, not at its 5 s timeout
         group.cancel_scope.cancel()
     health.write("stopped")
     log.info("stopped after %d passes", health.passes)

@@ -76,6 +76,9 @@ class DraftResult(BaseModel):
     subject: str
     in_reply_to: str
     references: list[str]
+    replaced_drafts: int = Field(
+        default=0, description="Earlier drafts of ours for the same mail, now removed"
+    )
 
 
 class SendRequestResult(BaseModel):

@@ -9,6 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import aioimaplib
+
 from servers.email_mcp import compose
 from servers.email_mcp.imap import Fetched, FolderInfo, ImapSession
 from servers.email_mcp.models import (
@@ -155,7 +157,10 @@ class EmailService:
         folder: str = "INBOX",
         uidvalidity: int | None = None,
     ) -> DraftResult:
-        """Save a threaded reply with the handbook's signature and the quoted original."""
+        """Save a threaded reply with the handbook's signature and the quoted original. It
+        replaces the drafts this mailbox saved earlier for the same mail (after they were
+        re-drafted, e.g. when a session ended half way), once the new one is saved: Drafts
+        holds one reply per mail."""
         if self.address_problem:
             raise WrongState(f"cannot draft: setting {self.address_problem}")
         original = await self.get(uid, folder, uidvalidity)
@@ -172,9 +177,14 @@ class EmailService:
         drafts = self.imap_settings.drafts_folder
         async with self.session.use() as imap:
             info = await self.session.select(imap, drafts)
+            earlier = await self._drafts_answering(imap, original.message_id)
             draft_uid = await self.session.append(imap, drafts, message.as_bytes(), "\\Draft")
-        if draft_uid is None:
-            raise ImapError("the IMAP server did not report the draft's uid (no UIDPLUS)")
+            if draft_uid is None:
+                raise ImapError("the IMAP server did not report the draft's uid (no UIDPLUS)")
+            earlier = [uid for uid in earlier if uid != draft_uid]
+            if earlier:
+                await self.session.store(imap, earlier, "+FLAGS", "\\Deleted")
+                await self.session.expunge(imap, earlier)
         self.vault.audit.record(
             "mail_draft_reply",
             params["message_id"],
@@ -183,6 +193,7 @@ class EmailService:
                 "to": headers["to"],
                 "folder": drafts,
                 "uid": draft_uid,
+                "replaced_drafts": len(earlier),
             },
         )
         return DraftResult(
@@ -194,6 +205,21 @@ class EmailService:
             subject=headers["subject"],
             in_reply_to=headers["in_reply_to"],
             references=headers["references"],
+            replaced_drafts=len(earlier),
+        )
+
+    async def _drafts_answering(self, imap: aioimaplib.IMAP4, message_id: str) -> list[int]:
+        """UIDs in the selected Drafts of our own drafts that reply to ``message_id``."""
+        if not message_id:
+            return []
+        return await self.session.search(
+            imap,
+            "DRAFT",
+            "FROM",
+            _quoted(self.address),
+            "HEADER",
+            "In-Reply-To",
+            _quoted(message_id),
         )
 
     async def load_draft(self, draft_id: str) -> MailMessage:

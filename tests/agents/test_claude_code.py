@@ -164,7 +164,9 @@ def test_a_session_that_ends_unfinished_leaves_the_task_to_the_rules(
     cloud = run_agent(cloud_env, "cloud")
     assert cloud.returncode == 0, cloud.stderr
     assert "without finishing" in cloud.stderr and "the built-in rules take it" in cloud.stderr
-    assert len(mail.messages("ops@example.test", "Drafts")) == 1
+    (session,) = sessions(model.requests)
+    assert mcp_names(session)[-1] == "mcp__email__mail_draft_reply"  # it stopped half way
+    assert len(mail.messages("ops@example.test", "Drafts")) == 1  # the rules' draft replaced it
     assert len(list((vault_path / "Pending_Approval" / "email").glob("appr-*.md"))) == 1
 
 

@@ -193,5 +193,27 @@ async def test_cloud_has_no_send_tool_and_the_service_refuses(
     assert mail.deliveries == []
 
 
+async def test_drafting_again_replaces_our_earlier_draft_of_that_reply(
+    mail, email_servers, make_settings, clock
+) -> None:
+    """A session that drafted and stopped, then the rules drafting again: Drafts holds one
+    reply per mail, the newest. Another mail's draft is left alone."""
+    mail.deliver("ops@example.test", incoming())
+    mail.deliver(
+        "ops@example.test", incoming(subject="Other", message_id="<q2@client.example.test>")
+    )
+    async with Client(email_servers("cloud")) as cloud_mail:
+        first = await ok(cloud_mail, "mail_draft_reply", uid=1, body="Hello Alice, first try.")
+        other = await ok(cloud_mail, "mail_draft_reply", uid=2, body="Hello Alice, other.")
+        second = await ok(cloud_mail, "mail_draft_reply", uid=1, body="Hello Alice, second.")
+        assert first["replaced_drafts"] == 0 and other["replaced_drafts"] == 0
+        assert second["replaced_drafts"] == 1
+    kept = sorted(
+        email.message_from_bytes(raw)["Message-ID"]
+        for raw in mail.messages("ops@example.test", "Drafts")
+    )
+    assert kept == sorted([other["message_id"], second["message_id"]])
+
+
 def test_fixture_paths_exist(mail: MailServers) -> None:
     assert Path(mail.ca_file).is_file()

@@ -121,8 +121,6 @@ def email_triage(brief: Brief, faults: frozenset[str]) -> Policy:
     if "bad_tool" in faults:
         yield from call("mcp__email__mail_fetch", **where)  # no such tool
     mail = yield from must("mcp__email__mail_get", **where)
-    if "unfinished" in faults:
-        return "I read the mail but could not decide how to answer it."
     reason = meta.get("quarantined") or meta.get("automated") or mail.get("automated")
     if reason:
         return (yield from file_without_reply(task_id, mail["subject"], str(reason)))
@@ -132,6 +130,8 @@ def email_triage(brief: Brief, faults: frozenset[str]) -> Policy:
     if "bad_args" in faults:
         yield from call("mcp__email__mail_draft_reply", **(where | {"uid": "the first one"}))
     draft = yield from must("mcp__email__mail_draft_reply", body=suggestion["body"], **where)
+    if "unfinished" in faults:  # a draft saved, no approval asked: half way
+        return "I drafted a reply but stopped before asking for approval."
     request = yield from must(
         "mcp__email__mail_request_send", task_id=task_id, draft_id=draft["draft_id"]
     )

@@ -17,6 +17,7 @@ like the Odoo stand-in); the timeline shows the tool calls Claude Code made.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import time
@@ -239,7 +240,16 @@ class ClaudeCodeCalls:
     def show(self) -> None:
         if not self.stack.claude_code:
             return
-        found = read_sessions(self.stack.model_record)
+        # the act's outcome is visible before its last session has ended: wait for the
+        # agents to count every recorded session as done (their health files)
+        found: list[RecordedSession] = []
+
+        def all_ended() -> bool:
+            nonlocal found
+            found = read_sessions(self.stack.model_record)
+            return self.ended() >= len(found)
+
+        wait_until(all_ended, 60)
         for session in found[self.shown :]:
             calls = " → ".join(session.tools) or "no tool calls"
             self.t.say(
@@ -249,6 +259,17 @@ class ClaudeCodeCalls:
             )
         self.shown = len(found)
         self.sessions = found
+
+    def ended(self) -> int:
+        total = 0
+        for vault, agent in ((self.stack.cloud_vault, "cloud"), (self.stack.local_vault, "local")):
+            health = vault / ".aie" / f"health-{agent}-agent.json"
+            try:
+                counters = json.loads(health.read_text("utf-8")).get("counters", {})
+            except (OSError, ValueError):
+                continue
+            total += int(counters.get("claude_code_sessions", 0))
+        return total
 
 
 def run_demo(console: Console, workdir: Path, claude_code: bool = False) -> int:

@@ -230,6 +230,9 @@ def test_the_cloud_cannot_send_through_claude_code(
     tried = [o for c, o in session.calls() if c.name == "mcp__email__mail_send_approved"]
     assert len(tried) == 1 and tried[0] is not None and tried[0].is_error
     assert "No such tool available" in tried[0].text  # the refusal reached the model
+    (shell,) = [o for c, o in session.calls() if c.name == "Bash"]
+    assert shell is not None and shell.is_error  # denied: not an allowed tool
+    assert "Claude Code was refused Bash" in cloud.stderr  # permission_denials, logged
     assert mail.deliveries == []  # nothing was sent
     assert mail.messages("client@example.test") == []
     assert len(list((vault_path / "Pending_Approval" / "email").glob("appr-*.md"))) == 1

@@ -135,8 +135,10 @@ def email_triage(brief: Brief, faults: frozenset[str]) -> Policy:
     request = yield from must(
         "mcp__email__mail_request_send", task_id=task_id, draft_id=draft["draft_id"]
     )
-    if "send_on_cloud" in faults:  # what the skill forbids: the cloud has no such tool
+    if "send_on_cloud" in faults:  # what the skill forbids: the cloud has no such tool,
         yield from call("mcp__email__mail_send_approved", approval_id=request["approval_id"])
+        # and no other way to send: Claude Code's shell is not allowed
+        yield from call("Bash", command="sendmail client@example.test < reply.eml")
     yield from must(
         "mcp__vault__update_post",
         title=f"Drafted a reply to {mail['from']}"[:200],

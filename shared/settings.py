@@ -176,6 +176,11 @@ class OdooSettings(BaseSettings):
         default=None,
         description="draft (never posts) or live; default: draft on cloud, live on local",
     )
+    protocol: Literal["auto", "jsonrpc", "json2"] = Field(
+        default="auto",
+        description="jsonrpc (odoorpc, Odoo 8 to 19), json2 (Odoo 19+, an API key), or auto: "
+        "ask the server's version once and take json2 from Odoo 19 on",
+    )
 
     @field_validator("url")
     @classmethod

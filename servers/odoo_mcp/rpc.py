@@ -30,10 +30,19 @@ import anyio.to_thread
 import odoorpc
 import odoorpc.error
 
+from servers.odoo_mcp.json2 import (
+    Json2Fault,
+    Json2LoginRefused,
+    Json2Transport,
+    http_client,
+    plain_errors,
+    server_version,
+)
 from shared.errors import OdooError
 from shared.settings import OdooSettings
 
 __all__ = [
+    "AutoTransport",
     "JsonRpcTransport",
     "OdooClient",
     "OdooForbidden",
@@ -74,7 +83,8 @@ class _SessionExpired(Exception):
 class Transport(Protocol):
     """One wire protocol to one Odoo database, blocking."""
 
-    server_version: str
+    @property
+    def server_version(self) -> str: ...
 
     def login(self) -> int: ...
 
@@ -152,7 +162,7 @@ class OdooClient:
 
     def __init__(self, settings: OdooSettings, transport: Transport | None = None) -> None:
         self.settings = settings
-        self.transport: Transport = transport or JsonRpcTransport(settings)
+        self.transport: Transport = transport or choose_transport(settings)
         self.session: Session | None = None
         self._lock = threading.Lock()
         self.context: dict[str, Any] = {}
@@ -220,6 +230,16 @@ class OdooClient:
             return operation()
         except odoorpc.error.RPCError as error:
             raise _translate(error) from None
+        except Json2LoginRefused as fault:
+            raise OdooLoginFailed(
+                f"Odoo refused the API key in AIE_ODOO_PASSWORD for database "
+                f"{self.settings.db!r} ({fault.message}): JSON-2 takes an API key, not a "
+                "password (or set AIE_ODOO_PROTOCOL=jsonrpc)"
+            ) from None
+        except Json2Fault as fault:
+            if fault.status == 401:  # a key revoked since the login
+                raise _SessionExpired() from None
+            raise _refusal(fault.name, fault.message) from None
         except (urllib.error.HTTPError, http.client.HTTPException) as error:
             raise OdooUnavailable(f"Odoo at {url} answered badly ({error}); try again") from None
         except urllib.error.URLError as error:
@@ -247,13 +267,58 @@ class OdooClient:
             ) from None
 
 
+def choose_transport(settings: OdooSettings) -> Transport:
+    """``AIE_ODOO_PROTOCOL``: ``jsonrpc``, ``json2``, or ``auto``, which asks the server
+    its version once (``/web/version``, Odoo 19 and later) and takes JSON-2 from 19 on."""
+    if settings.protocol == "json2":
+        return Json2Transport(settings)
+    if settings.protocol == "jsonrpc":
+        return JsonRpcTransport(settings)
+    return AutoTransport(settings)
+
+
+class AutoTransport:
+    """Picks JSON-2 or JSON-RPC at the first login, then stays with it."""
+
+    def __init__(self, settings: OdooSettings) -> None:
+        self.settings = settings
+        self.chosen: Transport | None = None
+
+    @property
+    def server_version(self) -> str:
+        return self.chosen.server_version if self.chosen else ""
+
+    def login(self) -> int:
+        if self.chosen is None:
+            with http_client(self.settings, authorised=False) as probe:
+                major, _ = plain_errors(lambda: server_version(probe))
+            if major >= 19:
+                self.chosen = Json2Transport(self.settings)
+            else:
+                self.chosen = JsonRpcTransport(self.settings)
+            log.info("Odoo protocol: %s", "json2" if major >= 19 else "jsonrpc")
+        return self.chosen.login()
+
+    def execute_kw(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        if self.chosen is None:
+            raise _SessionExpired()
+        return self.chosen.execute_kw(model, method, args, kwargs)
+
+
 def _translate(error: Any) -> Exception:
     info = error.info if isinstance(error.info, dict) else {}
     data = info.get("data") or {}
     name = str(data.get("name") or "")
     message = str(data.get("message") or error)
+    if name.rsplit(".", 1)[-1] == "AccessDenied" or info.get("code") == 100:
+        return _SessionExpired()
+    return _refusal(name, message)
+
+
+def _refusal(name: str, message: str) -> Exception:
+    """Odoo's exception, by its name (``odoo.exceptions.UserError``), as ours."""
     kind = name.rsplit(".", 1)[-1] or "Error"
-    if kind == "AccessDenied" or info.get("code") == 100:
+    if kind == "AccessDenied":
         return _SessionExpired()
     if kind == "AccessError":
         return OdooForbidden(kind, message, f"Odoo refused (AccessError): {message}")

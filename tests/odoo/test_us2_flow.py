@@ -33,12 +33,19 @@ def audit_actions(vault: Path) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("version", ["17.0", "18.0"])
+@pytest.mark.parametrize(
+    ("version", "protocol"),
+    [("17.0", "jsonrpc"), ("18.0", "auto"), ("19.0", "json2"), ("19.0", "auto")],
+)
 async def test_customer_invoice_drafted_on_cloud_posted_on_local(
-    odoo, odoo_servers, vault_path, version
+    odoo, odoo_servers, vault_path, version, protocol
 ) -> None:
     odoo.control(version=version)
-    async with Client(odoo_servers("cloud")) as cloud, Client(odoo_servers("local")) as local:
+    key = "acme-admin-api-key"  # JSON-2 takes an API key; JSON-RPC takes it as the password
+    cloud_server = odoo_servers("cloud", password=key, protocol=protocol)
+    local_server = odoo_servers("local", password=key, protocol=protocol)
+    odoo.reset_stats()
+    async with Client(cloud_server) as cloud, Client(local_server) as local:
         draft = await ok(
             cloud, "invoice_create_draft", partner="Azure Interior", lines=[CONSULTING, CHAIR]
         )
@@ -71,6 +78,14 @@ async def test_customer_invoice_drafted_on_cloud_posted_on_local(
         again = await error_text(local, "invoice_post_approved", approval_id=request["approval_id"])
         assert "already executed" in again
         assert count(odoo, "account.move", [["state", "=", "posted"]]) == 1
+    stats = odoo.stats()  # the test's own reads back go over /jsonrpc (plain odoorpc)
+    json2_calls = stats["endpoints"].get("/json/2", 0)
+    if version == "19.0":  # auto takes JSON-2 from Odoo 19 on
+        assert json2_calls > 0
+        assert stats["calls"].get("account.move.create") == 1
+        assert stats["calls"].get("account.move.action_post") == 1
+    else:
+        assert json2_calls == 0
 
     assert (vault_path / "Done" / Path(request["path"]).name).is_file()
     assert (vault_path / "Done" / f"{request['task_id']}.md").is_file()

@@ -1,0 +1,234 @@
+"""A real Odoo 18.0 for the tests, from ``../shared/odoo18/`` (see its README).
+
+- The tarball is unpacked, and Odoo gets a venv of its own (Odoo pins old libraries),
+  both in a cache folder (``AIE_ODOO18_CACHE``, default ``~/.cache/ai-employee/odoo18``)
+  that later runs reuse.
+- A private PostgreSQL cluster runs on loopback as the ``postgres`` user, as the mail
+  and sync fixtures run theirs.
+- One database with ``account`` is made per test session (``acme_base``); each test gets
+  its own copy (``createdb -T``, a fraction of a second).
+- ``odoo-bin`` serves every copy on a free port; everything stops after the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import tarfile
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import odoorpc
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT.parent / "shared" / "odoo18"
+TARBALL = SHIPPED / "odoo-18.0-account-lgpl.tar.gz"
+REQUIREMENTS = SHIPPED / "requirements-py311.txt"
+def _pg_bin() -> Path:
+    """Debian's newest PostgreSQL (``/usr/lib/postgresql/<major>/bin``)."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3])
+    )
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
+ADMIN = ("admin", "admin")
+
+
+def missing() -> str | None:
+    """Why real Odoo cannot run here, or None."""
+    if not TARBALL.is_file():
+        return f"no Odoo 18 tarball at {TARBALL}"
+    if not (PG_BIN / "initdb").is_file():
+        return "PostgreSQL is not installed (scripts/bootstrap.sh installs it as root)"
+    if os.geteuid() != 0:
+        return "the private PostgreSQL cluster runs as the postgres user: needs root"
+    if shutil.which("uv") is None and not (Path.home() / ".local" / "bin" / "uv").is_file():
+        return "uv is not installed (scripts/bootstrap.sh installs it)"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _run(argv: list[str], what: str, **options: Any) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(argv, capture_output=True, text=True, **options)
+    if done.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+    return done
+
+
+@dataclass
+class RealOdoo:
+    cache: Path = field(
+        default_factory=lambda: Path(
+            os.environ.get("AIE_ODOO18_CACHE", Path.home() / ".cache" / "ai-employee" / "odoo18")
+        )
+    )
+    run_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="aie-odoo18-")))
+    pg_port: int = field(default_factory=_free_port)
+    http_port: int = field(default_factory=_free_port)
+    db_password: str = "odoo-test-pw"
+    _odoo: subprocess.Popen[bytes] | None = None
+    _copies: count[int] = field(default_factory=lambda: count(1))
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def src(self) -> Path:
+        return self.cache / "src"
+
+    @property
+    def python(self) -> Path:
+        return self.cache / "venv" / "bin" / "python"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def __enter__(self) -> RealOdoo:
+        try:
+            self._timed("unpack and venv", self._prepare)
+            self._timed("postgresql", self._start_postgres)
+            self._timed("account database", self._init_base)
+            self._timed("odoo start", self._serve)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _timed(self, step: str, work: Any) -> None:
+        start = time.monotonic()
+        work()
+        self.timings[step] = time.monotonic() - start
+
+    def _prepare(self) -> None:
+        stamp = self.cache / ".prepared"
+        digest = hashlib.sha256(TARBALL.read_bytes() + REQUIREMENTS.read_bytes()).hexdigest()
+        if stamp.is_file() and stamp.read_text() == digest and self.python.is_file():
+            return
+        shutil.rmtree(self.cache, ignore_errors=True)
+        self.cache.mkdir(parents=True)
+        with tarfile.open(TARBALL) as archive:
+            archive.extractall(self.cache, filter="data")
+        uv = shutil.which("uv") or str(Path.home() / ".local" / "bin" / "uv")
+        _run([uv, "venv", "-q", "--python", "3.11", str(self.cache / "venv")], "uv venv")
+        _run(
+            [uv, "pip", "install", "-q", "--python", str(self.python), "-r", str(REQUIREMENTS)],
+            "installing Odoo's requirements",
+        )
+        stamp.write_text(digest)
+
+    def _as_postgres(self, tool: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return _run(["runuser", "-u", "postgres", "--", str(PG_BIN / tool), *args], tool)
+
+    def _start_postgres(self) -> None:
+        self.run_dir.chmod(0o755)
+        for sub in ("data", "sock"):
+            (self.run_dir / sub).mkdir()
+        password_file = self.run_dir / "pw"
+        password_file.write_text(self.db_password)
+        shutil.chown(self.run_dir / "data", "postgres")
+        shutil.chown(self.run_dir / "sock", "postgres")
+        shutil.chown(password_file, "postgres")
+        self._as_postgres(
+            "initdb", "-D", str(self.run_dir / "data"), "-A", "scram-sha-256",
+            f"--pwfile={password_file}", "-U", "odoo",
+        )  # fmt: skip
+        options = f"-p {self.pg_port} -k {self.run_dir / 'sock'} -c listen_addresses=127.0.0.1"
+        self._as_postgres(
+            "pg_ctl", "-D", str(self.run_dir / "data"), "-l", str(self.run_dir / "sock" / "pg.log"),
+            "-w", "-o", options, "start",
+        )  # fmt: skip
+
+    def _db_flags(self) -> list[str]:
+        return [
+            "--db_host", "127.0.0.1", "--db_port", str(self.pg_port),
+            "--db_user", "odoo", "--db_password", self.db_password,
+            "--data-dir", str(self.run_dir / "filestore"),
+        ]  # fmt: skip
+
+    def _odoo_bin(self) -> list[str]:
+        addons = f"{self.src / 'odoo' / 'addons'},{self.src / 'category_stubs'}"
+        return [str(self.python), str(self.src / "odoo-bin"), f"--addons-path={addons}"]
+
+    def _init_base(self) -> None:
+        with (self.run_dir / "init.log").open("wb") as log:
+            done = subprocess.run(
+                [*self._odoo_bin(), "-d", "acme_base", "-i", "account", "--without-demo=all",
+                 "--stop-after-init", *self._db_flags()],
+                stdout=log, stderr=log, timeout=600,
+            )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"odoo -i account failed; see {self.run_dir / 'init.log'}")
+
+    def _serve(self) -> None:
+        log = (self.run_dir / "odoo.log").open("wb")
+        self._odoo = subprocess.Popen(
+            [*self._odoo_bin(), *self._db_flags(), "--http-interface", "127.0.0.1",
+             "--http-port", str(self.http_port), "--workers", "0", "--max-cron-threads", "0",
+             "--db-filter", "^acme_t[0-9]+$", "--no-database-list"],
+            stdout=log, stderr=log,
+        )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self._odoo.poll() is not None:
+                raise RuntimeError(f"odoo-bin stopped; see {self.run_dir / 'odoo.log'}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/web/webclient/version_info", timeout=2):
+                    return
+            except urllib.error.HTTPError:
+                return  # it answers (that route wants a JSON POST)
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("odoo-bin did not answer within 120 s")
+
+    def stop(self) -> None:
+        if self._odoo is not None and self._odoo.poll() is None:
+            self._odoo.terminate()
+            try:
+                self._odoo.wait(20)
+            except subprocess.TimeoutExpired:
+                self._odoo.kill()
+        if (self.run_dir / "data" / "postmaster.pid").is_file():
+            subprocess.run(
+                ["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"),
+                 "-D", str(self.run_dir / "data"), "-m", "fast", "-w", "stop"],
+                capture_output=True, timeout=60,
+            )  # fmt: skip
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    # -- per test ----------------------------------------------------------------------------
+    def new_database(self) -> str:
+        """A fresh copy of the account database, for one test."""
+        name = f"acme_t{next(self._copies)}"
+        env = dict(os.environ, PGPASSWORD=self.db_password)
+        _run(
+            [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "odoo",
+             "-T", "acme_base", name],
+            "createdb", env=env,
+        )  # fmt: skip
+        return name
+
+    def rpc(self, db: str) -> Any:
+        """Plain odoorpc as admin, to read figures back (``execute_kw``: ``browse`` fails on
+        Odoo 18)."""
+        odoo = odoorpc.ODOO("127.0.0.1", port=self.http_port, timeout=60)
+        odoo.login(db, *ADMIN)
+        return odoo

@@ -245,12 +245,15 @@ async def _finish_payment(
         "amount": payment["amount"],
         "payment_state": invoice.payment_state,
     }
+    warning = no_entry_warning(invoice, float(p["residual_at_request"]), payment)
+    if warning:
+        outcome["warning"] = warning
     vault.ledger.finish(entry, outcome)
     summary = (
         f"Registered {float(payment['amount']):.2f} {invoice.currency} on {invoice.name} "
         f"({invoice.partner_name}); it is now {invoice.payment_state}, "
         f"{invoice.amount_residual:.2f} still due."
-    )
+    ) + (f" WARNING: {warning}" if warning else "")
     vault.finish_execution(item, outcome, summary)
     vault.audit.record(
         "odoo_payment",
@@ -270,4 +273,22 @@ async def _finish_payment(
         amount_residual=invoice.amount_residual,
         task_id=item.task_id or None,
         recovered=recovered,
+        warning=warning,
+    )
+
+
+def no_entry_warning(
+    invoice: Invoice, residual_before: float, payment: dict[str, Any]
+) -> str | None:
+    """Real Odoo 18, when the journal's payment method has no outstanding account: the
+    payment gets no journal entry, the amount due stays, yet ``payment_state`` says paid."""
+    if invoice.amount_residual < residual_before - 0.005:
+        return None
+    return (
+        f"Odoo recorded payment {payment.get('name') or payment['id']} but "
+        f"{invoice.amount_residual:.2f} {invoice.currency} is still due on {invoice.name} "
+        f"(Odoo says {invoice.payment_state}): the journal's payment method has no "
+        "outstanding account, so Odoo made no journal entry. Set one (Accounting > "
+        "Configuration > Journals > the bank journal > Incoming/Outgoing Payments) and "
+        "reconcile the payment in Odoo"
     )

@@ -21,8 +21,6 @@ from shared.errors import InvalidInput
 
 __all__ = ["DraftSpec", "InvoiceFilter", "account_summary", "create_draft", "list_invoices"]
 
-OPEN = ("not_paid", "partial")
-
 
 @dataclass
 class DraftSpec:
@@ -156,7 +154,7 @@ async def list_invoices(
     if flt.overdue_only:
         domain += [
             ["state", "=", "posted"],
-            ["payment_state", "in", list(OPEN)],
+            ["amount_residual", "!=", 0],  # by the ledger, as in account_summary
             ["invoice_date_due", "<", service.today().isoformat()],
         ]
     total = await service.odoo.call("account.move", "search_count", domain)
@@ -174,11 +172,13 @@ async def account_summary(service: OdooService) -> AccountSummary:
     today = service.today()
     this_month = today.replace(day=1)
     last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    # what is still due by the ledger (the amount due), not by payment_state: real Odoo
+    # says "paid" for a payment that made no journal entry, with all of it still due
     open_rows = await service.move_rows(
         [
             ["state", "=", "posted"],
             ["move_type", "in", list(INVOICE_TYPES)],
-            ["payment_state", "in", list(OPEN)],
+            ["amount_residual", "!=", 0],
         ]
     )
     recent = await service.move_rows(

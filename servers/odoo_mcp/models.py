@@ -177,3 +177,6 @@ class PaymentResult(BaseModel):
     recovered: bool = Field(
         default=False, description="True when a crash interrupted it and the payment was found"
     )
+    warning: str | None = Field(
+        default=None, description="Set when Odoo did not lower the amount due (see the text)"
+    )

@@ -81,8 +81,15 @@ async def request_payment(
             f"invoice {invoice_id} is {invoice.state}; a payment is registered on a posted "
             "invoice: ask for posting first (invoice_request_post)"
         )
-    if invoice.payment_state not in ("not_paid", "partial") or invoice.amount_residual <= 0:
+    if invoice.amount_residual <= 0:
         raise WrongState(f"invoice {invoice.name} is {invoice.payment_state}: nothing left to pay")
+    if invoice.payment_state not in ("not_paid", "partial"):
+        raise WrongState(
+            f"Odoo marks invoice {invoice.name} {invoice.payment_state} but "
+            f"{invoice.amount_residual:.2f} {invoice.currency} is still due on it: an earlier "
+            "payment made no journal entry (the journal's payment method has no outstanding "
+            "account). Fix that and reconcile it in Odoo before asking for another payment"
+        )
     pay = round(invoice.amount_residual if amount is None else amount, 2)
     if pay <= 0:
         raise InvalidInput("amount must be more than 0")

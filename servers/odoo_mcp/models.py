@@ -47,8 +47,9 @@ class InvoiceLineIn(BaseModel):
     taxes: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
         default=None,
         max_length=10,
-        description="Tax names as in Odoo (e.g. 'Tax 15%'); omit for the company default, "
-        "[] for no tax",
+        description="Tax names as in Odoo (e.g. 'Tax 15%'); [] for no tax; omit to let Odoo "
+        "choose from the line's account (real Odoo 18 may then apply none: name the taxes "
+        "when the task does)",
     )
     account: str | None = Field(
         default=None, max_length=64, description="Account code; default: the journal's account"

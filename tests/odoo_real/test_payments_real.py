@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from tests.odoo_real.test_us2_real import read_move, servers
 from tests.support.approving import approve
-from tests.support.real_odoo import RealOdoo
+from tests.support.real_odoo import RealOdoo, read_move, servers
 from tests.vault.helpers import error_text, ok
 
 pytestmark = [pytest.mark.anyio, pytest.mark.real_odoo]

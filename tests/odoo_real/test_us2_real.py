@@ -9,25 +9,11 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from servers.odoo_mcp.server import build_server
-from shared.settings import OdooSettings
 from tests.support.approving import approve
-from tests.support.real_odoo import RealOdoo
+from tests.support.real_odoo import RealOdoo, read_move, servers
 from tests.vault.helpers import error_text, ok
 
 pytestmark = [pytest.mark.anyio, pytest.mark.real_odoo]
-
-
-def servers(real_odoo: RealOdoo, db: str, make_settings: Any, clock: Any, role: str) -> Any:
-    odoo = OdooSettings(url=real_odoo.url, db=db, user="admin", password="admin", timeout_s=60)
-    return build_server(make_settings(role), odoo, clock)
-
-
-def read_move(real_odoo: RealOdoo, db: str, move_id: int) -> dict[str, Any]:
-    fields = ["name", "state", "move_type", "amount_untaxed", "amount_tax", "amount_total"]
-    fields += ["amount_residual", "payment_state", "ref"]
-    (row,) = real_odoo.rpc(db).execute_kw("account.move", "read", [[move_id]], {"fields": fields})
-    return dict(row)
 
 
 @pytest.mark.parametrize(

@@ -33,11 +33,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT.parent / "shared" / "odoo18"
 TARBALL = SHIPPED / "odoo-18.0-account-lgpl.tar.gz"
 REQUIREMENTS = SHIPPED / "requirements-py311.txt"
+
+
 def _pg_bin() -> Path:
     """Debian's newest PostgreSQL (``/usr/lib/postgresql/<major>/bin``)."""
-    found = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3])
-    )
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
     return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
 
 
@@ -232,3 +232,20 @@ class RealOdoo:
         odoo = odoorpc.ODOO("127.0.0.1", port=self.http_port, timeout=60)
         odoo.login(db, *ADMIN)
         return odoo
+
+
+def servers(real_odoo: RealOdoo, db: str, make_settings: Any, clock: Any, role: str) -> Any:
+    """odoo-mcp on ``role``, in this process, against the real server's database ``db``."""
+    from servers.odoo_mcp.server import build_server
+    from shared.settings import OdooSettings
+
+    odoo = OdooSettings(url=real_odoo.url, db=db, user="admin", password="admin", timeout_s=60)
+    return build_server(make_settings(role), odoo, clock)
+
+
+def read_move(real_odoo: RealOdoo, db: str, move_id: int) -> dict[str, Any]:
+    """An invoice's figures as Odoo has them, read with plain odoorpc."""
+    fields = ["name", "state", "move_type", "amount_untaxed", "amount_tax", "amount_total"]
+    fields += ["amount_residual", "payment_state", "ref"]
+    (row,) = real_odoo.rpc(db).execute_kw("account.move", "read", [[move_id]], {"fields": fields})
+    return dict(row)

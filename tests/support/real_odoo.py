@@ -29,6 +29,9 @@ from typing import Any
 
 import odoorpc
 
+from servers.odoo_mcp.server import build_server
+from shared.settings import OdooSettings
+
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT.parent / "shared" / "odoo18"
 TARBALL = SHIPPED / "odoo-18.0-account-lgpl.tar.gz"
@@ -236,9 +239,6 @@ class RealOdoo:
 
 def servers(real_odoo: RealOdoo, db: str, make_settings: Any, clock: Any, role: str) -> Any:
     """odoo-mcp on ``role``, in this process, against the real server's database ``db``."""
-    from servers.odoo_mcp.server import build_server
-    from shared.settings import OdooSettings
-
     odoo = OdooSettings(url=real_odoo.url, db=db, user="admin", password="admin", timeout_s=60)
     return build_server(make_settings(role), odoo, clock)
 

@@ -64,8 +64,9 @@ def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # the SDK logs every request at INFO: noise in the logs, and time on every call
+    # the SDK and httpx log every request at INFO: noise in the logs, and time on every call
     logging.getLogger("mcp").setLevel(max(root.level, logging.WARNING))
+    logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))  # one line a call
 
 
 def parse_transport(program: str, argv: list[str] | None = None) -> argparse.Namespace:

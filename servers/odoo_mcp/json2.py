@@ -90,10 +90,14 @@ def server_version(client: httpx.Client) -> tuple[int, str]:
     answer = client.get("/web/version")
     if answer.status_code != 200:
         return 0, ""
-    data = answer.json()
-    info = data.get("version_info") or [0]
-    major = info[0] if isinstance(info[0], int) else 0
-    return major, str(data.get("version") or "")
+    try:
+        data = answer.json()
+    except ValueError:  # a page, not Odoo's answer: an older Odoo behind a proxy
+        return 0, ""
+    info = data.get("version_info") if isinstance(data, dict) else None
+    if not isinstance(info, list) or not info or not isinstance(info[0], int):
+        return 0, ""
+    return info[0], str(data.get("version") or "")
 
 
 def http_client(settings: OdooSettings, authorised: bool) -> httpx.Client:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RecordedSession", "read_sessions"]
+__all__ = ["RecordedSession", "read_sessions", "session_id"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def read_sessions(record: Path) -> list[RecordedSession]:
         except ValueError:
             continue
         if entry.get("body", {}).get("tools"):
-            grouped.setdefault(_session_id(entry["body"]), []).append(entry)
+            grouped.setdefault(session_id(entry["body"]), []).append(entry)
     return sorted((_session(k, v) for k, v in grouped.items()), key=lambda s: s.started)
 
 
@@ -72,7 +72,8 @@ def _session(session_id: str, requests: list[dict[str, Any]]) -> RecordedSession
     )
 
 
-def _session_id(body: dict[str, Any]) -> str:
+def session_id(body: dict[str, Any]) -> str:
+    """The session id Claude Code puts in each request's ``metadata.user_id``."""
     try:
         return str(json.loads(body.get("metadata", {}).get("user_id", "{}"))["session_id"])
     except (ValueError, KeyError, TypeError, AttributeError):

@@ -45,30 +45,16 @@ async def test_an_invoice_drafted_approved_and_posted_once(
         partner = await ok(
             cloud, "partner_create", name="Azure Interior", email="azure@example.test"
         )
-        draft = await ok(
-            cloud,
-            "invoice_create_draft",
-            partner=partner["id"],
-            lines=lines,
-            move_type=move_type,
-            reference="PO-REAL-1",
-            **extra,
-        )
+        invoice = {"partner": partner["id"], "lines": lines, "move_type": move_type}
+        invoice |= {"reference": "PO-REAL-1", **extra}
+        draft = await ok(cloud, "invoice_create_draft", **invoice)
         assert draft["state"] == "draft"
         assert (draft["amount_untaxed"], draft["amount_tax"], draft["amount_total"]) == (
             1150.0,
             150.0,
             1300.0,
         )
-        again = await ok(
-            cloud,
-            "invoice_create_draft",
-            partner=partner["id"],
-            lines=lines,
-            move_type=move_type,
-            reference="PO-REAL-1",
-            **extra,
-        )
+        again = await ok(cloud, "invoice_create_draft", **invoice)
         assert again["invoice_id"] == draft["invoice_id"] and not again["created"]
 
         request = await ok(cloud, "invoice_request_post", invoice_id=draft["invoice_id"])

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
 import tarfile
 import tempfile
@@ -31,6 +30,7 @@ import odoorpc
 
 from servers.odoo_mcp.server import build_server
 from shared.settings import OdooSettings
+from tests.support.mail_servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT.parent / "shared" / "odoo18"
@@ -61,12 +61,6 @@ def missing() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _run(argv: list[str], what: str, **options: Any) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(argv, capture_output=True, text=True, **options)
     if done.returncode != 0:
@@ -82,8 +76,8 @@ class RealOdoo:
         )
     )
     run_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="aie-odoo18-")))
-    pg_port: int = field(default_factory=_free_port)
-    http_port: int = field(default_factory=_free_port)
+    pg_port: int = field(default_factory=free_port)
+    http_port: int = field(default_factory=free_port)
     db_password: str = "odoo-test-pw"
     _odoo: subprocess.Popen[bytes] | None = None
     _copies: count[int] = field(default_factory=lambda: count(1))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
+from orchestrator.drafting import invoice_spec
 
 from .transcript import Brief, Outcome, ToolCall, Transcript
 
@@ -166,7 +166,7 @@ def odoo_accounting(brief: Brief, faults: frozenset[str]) -> Policy:
     yield from prepare("odoo-accounting")
     task_id = brief.task_id or ""
     task = (yield from must("mcp__vault__task_get", task_id=task_id))["task"]
-    spec = _invoice_block(task.get("body", ""))
+    spec = invoice_spec(task.get("body", ""))  # the block the task carries
     if spec is None:
         yield from must(
             "mcp__vault__task_release", task_id=task_id, note="no invoice details in the task"
@@ -185,13 +185,11 @@ def odoo_accounting(brief: Brief, faults: frozenset[str]) -> Policy:
         return "No clear partner; left for a person."
     if "unfinished" in faults:
         return f"Found {best['name']} but stopped before drafting."
-    args = {k: v for k, v in spec.items() if k in ("lines", "move_type", "reference")}
-    if spec.get("invoice_date"):
-        args["invoice_date"] = str(spec["invoice_date"])
+    args = {k: v for k, v in spec.items() if k != "partner"}
     if "bad_args" in faults:
         wrong = [dict(line, quantity=-1) for line in spec["lines"]]
         yield from call(
-            "mcp__odoo__invoice_create_draft", **(args | {"partner": best["id"]}), lines=wrong
+            "mcp__odoo__invoice_create_draft", **(args | {"partner": best["id"], "lines": wrong})
         )
     invoice = yield from must("mcp__odoo__invoice_create_draft", partner=best["id"], **args)
     request = yield from must(
@@ -231,18 +229,6 @@ def approval_execution(brief: Brief, faults: frozenset[str]) -> Policy:
         )
     yield from must("mcp__vault__dashboard_refresh")
     return "; ".join(done) or "Nothing approved to execute."
-
-
-def _invoice_block(body: str) -> dict[str, Any] | None:
-    start = body.find("```invoice")
-    end = body.find("```", start + 10)
-    if start < 0 or end < 0:
-        return None
-    try:
-        spec = yaml.safe_load(body[start + 10 : end])
-    except yaml.YAMLError:
-        return None
-    return spec if isinstance(spec, dict) and spec.get("partner") and spec.get("lines") else None
 
 
 POLICIES: dict[str, Callable[[Brief, str | None], Policy]] = {

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orchestrator.claude_sessions import session_id
+
 from .transcript import Brief, Outcome, ToolCall, Transcript
 
 __all__ = ["Session", "load_requests", "sessions"]
@@ -51,20 +53,12 @@ class Session:
         return {t.get("name", "") for r in self.turns for t in r["body"].get("tools", [])}
 
 
-def _session_id(body: dict[str, Any]) -> str:
-    try:
-        return str(json.loads(body.get("metadata", {}).get("user_id", "{}")).get("session_id"))
-    except (ValueError, AttributeError):
-        return "unknown"
-
-
 def sessions(requests: list[dict[str, Any]]) -> list[Session]:
     """The sessions in the order they started."""
     found: dict[str, Session] = {}
     for request in sorted(requests, key=lambda r: r["at"]):
-        session = found.setdefault(
-            _session_id(request["body"]), Session(_session_id(request["body"]))
-        )
+        key = session_id(request["body"])
+        session = found.setdefault(key, Session(key))
         if request["body"].get("tools") and "count_tokens" not in request["path"]:
             session.turns.append(request)
         else:

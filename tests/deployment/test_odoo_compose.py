@@ -152,6 +152,13 @@ def test_backup_reads_the_same_filestore_odoo_writes_and_only_reads_it(
     assert env["ODOO_BACKUP_KEEP_DAYS"].startswith("${ODOO_BACKUP_KEEP_DAYS")
 
 
+def test_odoo_sees_our_draft_only_addon_read_only(compose: dict[str, Any]) -> None:
+    source, mode = mounts(service(compose, "odoo"))["/mnt/extra-addons"]
+    assert (CLOUD / source).resolve() == ROOT / "deployment" / "odoo_addons" and mode == "ro"
+    manifest = ROOT / "deployment" / "odoo_addons" / "aie_draft_only" / "__manifest__.py"
+    assert manifest.is_file()
+
+
 def test_no_secret_is_written_inline(compose: dict[str, Any]) -> None:
     secrets_seen = []
     for name in SERVICES:

@@ -5,8 +5,9 @@
   that later runs reuse.
 - A private PostgreSQL cluster runs on loopback as the ``postgres`` user, as the mail
   and sync fixtures run theirs.
-- One database with ``account`` is made per test session (``acme_base``); each test gets
-  its own copy (``createdb -T``, a fraction of a second).
+- The cluster holding one database with ``account`` (``acme_base``, 30 s to make) is kept
+  in the cache too, and copied for each run; each test gets its own copy of the database
+  (``createdb -T``, a fraction of a second).
 - ``odoo-bin`` serves every copy on a free port; everything stops after the session.
 """
 
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT.parent / "shared" / "odoo18"
 TARBALL = SHIPPED / "odoo-18.0-account-lgpl.tar.gz"
 REQUIREMENTS = SHIPPED / "requirements-py311.txt"
+OUR_ADDONS = ROOT / "deployment" / "odoo_addons"
 
 
 def _pg_bin() -> Path:
@@ -81,6 +83,7 @@ class RealOdoo:
     db_password: str = "odoo-test-pw"
     _odoo: subprocess.Popen[bytes] | None = None
     _copies: count[int] = field(default_factory=lambda: count(1))
+    _templates: set[str] = field(default_factory=set)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -99,8 +102,7 @@ class RealOdoo:
     def __enter__(self) -> RealOdoo:
         try:
             self._timed("unpack and venv", self._prepare)
-            self._timed("postgresql", self._start_postgres)
-            self._timed("account database", self._init_base)
+            self._timed("postgresql and the account database", self._cluster)
             self._timed("odoo start", self._serve)
         except BaseException:
             self.stop()
@@ -132,22 +134,42 @@ class RealOdoo:
         )
         stamp.write_text(digest)
 
+    def _cluster(self) -> None:
+        """A running cluster holding ``acme_base``: a copy of the cached one, or made now."""
+        kept = self.cache / f"cluster-{PG_BIN.parts[-2]}"
+        self.run_dir.chmod(0o755)
+        (self.run_dir / "sock").mkdir()
+        shutil.chown(self.run_dir / "sock", "postgres")
+        if (kept / "PG_VERSION").is_file():
+            _run(["cp", "-a", str(kept), str(self.run_dir / "data")], "copying the kept cluster")
+            self._start_postgres()
+            return
+        self._init_postgres()
+        self._start_postgres()
+        self._init_base()
+        self._stop_postgres()
+        copying = kept.with_name(kept.name + ".part")
+        shutil.rmtree(copying, ignore_errors=True)
+        _run(["cp", "-a", str(self.run_dir / "data"), str(copying)], "keeping the cluster")
+        copying.rename(kept)
+        self._start_postgres()
+
     def _as_postgres(self, tool: str, *args: str) -> subprocess.CompletedProcess[str]:
         return _run(["runuser", "-u", "postgres", "--", str(PG_BIN / tool), *args], tool)
 
-    def _start_postgres(self) -> None:
-        self.run_dir.chmod(0o755)
-        for sub in ("data", "sock"):
-            (self.run_dir / sub).mkdir()
+    def _init_postgres(self) -> None:
+        (self.run_dir / "data").mkdir()
         password_file = self.run_dir / "pw"
         password_file.write_text(self.db_password)
         shutil.chown(self.run_dir / "data", "postgres")
-        shutil.chown(self.run_dir / "sock", "postgres")
         shutil.chown(password_file, "postgres")
         self._as_postgres(
             "initdb", "-D", str(self.run_dir / "data"), "-A", "scram-sha-256",
             f"--pwfile={password_file}", "-U", "odoo",
         )  # fmt: skip
+        password_file.unlink()
+
+    def _start_postgres(self) -> None:
         options = f"-p {self.pg_port} -k {self.run_dir / 'sock'} -c listen_addresses=127.0.0.1"
         self._as_postgres(
             "pg_ctl", "-D", str(self.run_dir / "data"), "-l", str(self.run_dir / "sock" / "pg.log"),
@@ -162,7 +184,7 @@ class RealOdoo:
         ]  # fmt: skip
 
     def _odoo_bin(self) -> list[str]:
-        addons = f"{self.src / 'odoo' / 'addons'},{self.src / 'category_stubs'}"
+        addons = f"{self.src / 'odoo' / 'addons'},{self.src / 'category_stubs'},{OUR_ADDONS}"
         return [str(self.python), str(self.src / "odoo-bin"), f"--addons-path={addons}"]
 
     def _init_base(self) -> None:
@@ -176,11 +198,11 @@ class RealOdoo:
             raise RuntimeError(f"odoo -i account failed; see {self.run_dir / 'init.log'}")
 
     def _serve(self) -> None:
-        log = (self.run_dir / "odoo.log").open("wb")
+        log = (self.run_dir / "odoo.log").open("ab")
         self._odoo = subprocess.Popen(
             [*self._odoo_bin(), *self._db_flags(), "--http-interface", "127.0.0.1",
              "--http-port", str(self.http_port), "--workers", "0", "--max-cron-threads", "0",
-             "--db-filter", "^acme_t[0-9]+$", "--no-database-list"],
+             "--db-filter", "^acme_t[0-9]", "--no-database-list"],
             stdout=log, stderr=log,
         )  # fmt: skip
         deadline = time.monotonic() + 120
@@ -196,32 +218,117 @@ class RealOdoo:
                 time.sleep(0.2)
         raise RuntimeError("odoo-bin did not answer within 120 s")
 
-    def stop(self) -> None:
+    def restart(self) -> None:
+        """Stop ``odoo-bin`` and start it again on the same port (its caches go with it)."""
+        self._stop_odoo()
+        self._serve()
+
+    def _stop_odoo(self) -> None:
         if self._odoo is not None and self._odoo.poll() is None:
             self._odoo.terminate()
             try:
                 self._odoo.wait(20)
             except subprocess.TimeoutExpired:
                 self._odoo.kill()
+
+    def stop(self) -> None:
+        self._stop_odoo()
+        self._stop_postgres()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    def _stop_postgres(self) -> None:
         if (self.run_dir / "data" / "postmaster.pid").is_file():
             subprocess.run(
                 ["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"),
                  "-D", str(self.run_dir / "data"), "-m", "fast", "-w", "stop"],
                 capture_output=True, timeout=60,
             )  # fmt: skip
-        shutil.rmtree(self.run_dir, ignore_errors=True)
 
     # -- per test ----------------------------------------------------------------------------
-    def new_database(self) -> str:
-        """A fresh copy of the account database, for one test."""
+    def new_database(self, *modules: str) -> str:
+        """A fresh copy of the account database, for one test, with our ``modules``
+        (from ``deployment/odoo_addons``) installed. Each set of modules is installed once
+        per session, in a template database that later copies start from."""
+        template = "acme_base"
+        if modules:
+            template = "acme_t0_" + "_".join(sorted(modules))
+            if template not in self._templates:
+                self._copy("acme_base", template)
+                self.install(template, *modules)
+                self._templates.add(template)
         name = f"acme_t{next(self._copies)}"
-        env = dict(os.environ, PGPASSWORD=self.db_password)
-        _run(
-            [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "odoo",
-             "-T", "acme_base", name],
-            "createdb", env=env,
-        )  # fmt: skip
+        self._copy(template, name)
         return name
+
+    def _copy(self, template: str, name: str) -> None:
+        self.psql("postgres", f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+
+    def install(self, db: str, *modules: str) -> None:
+        admin = self.rpc(db)
+        ids = admin.execute_kw("ir.module.module", "search", [[["name", "in", list(modules)]]])
+        assert len(ids) == len(modules), f"not all of {modules} found in the addons path"
+        admin.execute_kw("ir.module.module", "button_immediate_install", [ids])
+        # Postgres copies no database with open connections, and Odoo pools its own
+        self.psql(
+            "postgres",
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'",
+        )
+
+    def psql(self, db: str, statement: str) -> str:
+        env = dict(os.environ, PGPASSWORD=self.db_password)
+        done = _run(
+            [str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "odoo",
+             "-d", db, "-v", "ON_ERROR_STOP=1", "-At", "-c", statement],
+            "psql", env=env,
+        )  # fmt: skip
+        return done.stdout.strip()
+
+    def add_user(self, db: str, login: str, *groups: str) -> int:
+        """An internal user ``login`` (password = login) in ``groups`` (xml ids)."""
+        admin = self.rpc(db)
+        group_ids = [self.xml_id(db, group) for group in ("base.group_user", *groups)]
+        return int(
+            admin.execute_kw(
+                "res.users",
+                "create",
+                [
+                    {
+                        "name": login,
+                        "login": login,
+                        "password": login,
+                        "groups_id": [(6, 0, group_ids)],
+                    }
+                ],
+            )  # fmt: skip
+        )
+
+    def xml_id(self, db: str, xml_id: str) -> int:
+        module, name = xml_id.split(".")
+        (row,) = self.rpc(db).execute_kw(
+            "ir.model.data", "search_read",
+            [[["module", "=", module], ["name", "=", name]]], {"fields": ["res_id"]},
+        )  # fmt: skip
+        return int(row["res_id"])
+
+    def api_key(self, db: str, uid: int, name: str = "ai-employee") -> str:
+        """A new API key of user ``uid``, made as ``res.users.apikeys._generate`` makes one:
+        hashed by Odoo's own ``KEY_CRYPT_CONTEXT``, in Odoo's venv."""
+        made = _run(
+            [str(self.python), "-c",
+             "import binascii, os, sys\n"
+             "from odoo.addons.base.models.res_users import KEY_CRYPT_CONTEXT, API_KEY_SIZE\n"
+             "key = binascii.hexlify(os.urandom(API_KEY_SIZE)).decode()\n"
+             "print(key, KEY_CRYPT_CONTEXT.hash(key))"],
+            "hashing an API key", cwd=self.src,
+        )  # fmt: skip
+        key, hashed = made.stdout.split()
+        self.psql(
+            db,
+            "INSERT INTO res_users_apikeys (name, user_id, scope, expiration_date, key, index) "
+            f"VALUES ('{name}', {uid}, NULL, now() at time zone 'utc' + interval '1 day', "
+            f"'{hashed}', '{key[:8]}')",
+        )
+        return key
 
     def rpc(self, db: str) -> Any:
         """Plain odoorpc as admin, to read figures back (``execute_kw``: ``browse`` fails on
@@ -231,9 +338,18 @@ class RealOdoo:
         return odoo
 
 
-def servers(real_odoo: RealOdoo, db: str, make_settings: Any, clock: Any, role: str) -> Any:
-    """odoo-mcp on ``role``, in this process, against the real server's database ``db``."""
-    odoo = OdooSettings(url=real_odoo.url, db=db, user="admin", password="admin", timeout_s=60)
+def servers(
+    real_odoo: RealOdoo,
+    db: str,
+    make_settings: Any,
+    clock: Any,
+    role: str,
+    login: tuple[str, str] = ADMIN,
+) -> Any:
+    """odoo-mcp on ``role``, in this process, against the real server's database ``db``,
+    logged in as ``login`` (user, password or API key)."""
+    user, password = login
+    odoo = OdooSettings(url=real_odoo.url, db=db, user=user, password=password, timeout_s=60)
     return build_server(make_settings(role), odoo, clock)
 
 

@@ -4,10 +4,11 @@ installed and logged in (or ``ANTHROPIC_API_KEY`` is set).
 
 Claude Code runs in a small workspace of its own (``<state dir>/claude-code``: the
 project's ``.claude`` skills and ``.mcp.json``, nothing else; in the repository itself it
-spends seconds indexing it), with ``--strict-mcp-config``: exactly our three servers, with
-the role of this machine, whatever else the user has configured, and no approval prompt
-for them. Only their tools are allowed (``--allowedTools``); Claude
-Code's own tools (shell, files) would be denied, and a denial is logged.
+spends seconds indexing it), with ``--strict-mcp-config``: exactly the servers of ours the
+session needs (vault and email for a mail, vault and odoo for accounting), with the role of
+this machine, whatever else the user has configured, and no approval prompt for them. Only
+their tools are allowed (``--allowedTools``); Claude Code's own tools (shell, files) would
+be denied, and a denial is logged.
 
 A session ends one of three ways, and the caller decides what follows:
 ``finished`` (Claude Code ran to its end: the caller checks that the work is done),
@@ -35,7 +36,7 @@ __all__ = ["ClaudeCode", "Session"]
 
 log = logging.getLogger("ai-employee.claude")
 PROJECT = Path(__file__).resolve().parent.parent
-ALLOWED = "mcp__vault__*,mcp__email__*,mcp__odoo__*"
+SERVERS = ("vault", "email", "odoo")
 DEFAULT_TIMEOUT_S = 300.0
 GRACE_S = 5.0
 
@@ -80,18 +81,21 @@ class ClaudeCode:
             timeout_s = DEFAULT_TIMEOUT_S
         return cls(command, workspace, timeout_s)
 
-    def prepare(self) -> None:
-        """The workspace: our skills (linked, so an update is seen at once) and servers."""
+    def prepare(self, servers: tuple[str, ...] = SERVERS) -> Path:
+        """The workspace: our skills (linked, so an update is seen at once), and the MCP
+        config holding ``servers`` of the project's ``.mcp.json`` (its path)."""
         self.workspace.mkdir(parents=True, exist_ok=True)
         skills = self.workspace / ".claude"
         if not skills.exists():
             skills.symlink_to(PROJECT / ".claude", target_is_directory=True)
-        config = (PROJECT / ".mcp.json").read_text("utf-8")
-        mcp_json = self.workspace / ".mcp.json"
+        every = json.loads((PROJECT / ".mcp.json").read_text("utf-8"))["mcpServers"]
+        config = json.dumps({"mcpServers": {name: every[name] for name in servers}}, indent=2)
+        mcp_json = self.workspace / f".mcp-{'-'.join(servers)}.json"
         if not mcp_json.is_file() or mcp_json.read_text("utf-8") != config:
             mcp_json.write_text(config, "utf-8")
+        return mcp_json
 
-    def argv(self, prompt: str) -> list[str]:
+    def argv(self, prompt: str, mcp_json: Path, servers: tuple[str, ...] = SERVERS) -> list[str]:
         return [
             self.command,
             "-p",
@@ -99,20 +103,26 @@ class ClaudeCode:
             "--output-format",
             "json",
             "--mcp-config",
-            str(self.workspace / ".mcp.json"),
+            str(mcp_json),
             "--strict-mcp-config",
             "--allowedTools",
-            ALLOWED,
+            ",".join(f"mcp__{name}__*" for name in servers),
         ]
 
-    async def run_skill(self, skill: str, prompt: str) -> Session:
-        """One headless session; ``prompt`` names the task or approval it is about."""
+    async def run_skill(
+        self, skill: str, prompt: str, servers: tuple[str, ...] = SERVERS
+    ) -> Session:
+        """One headless session with our MCP ``servers``; ``prompt`` names the task or
+        approval it is about."""
+        unknown = set(servers) - set(SERVERS)
+        if unknown:
+            raise ValueError(f"no such MCP server of ours: {sorted(unknown)}")
         env = dict(os.environ, AIE_BIN=str(Path(sys.executable).parent), DISABLE_AUTOUPDATER="1")
         started = time.monotonic()
         try:
-            self.prepare()
+            mcp_json = self.prepare(servers)
             process = await anyio.open_process(
-                self.argv(prompt),
+                self.argv(prompt, mcp_json, servers),
                 cwd=self.workspace,
                 env=env,
                 start_new_session=True,  # its MCP servers are killed with it on a timeout

@@ -34,6 +34,7 @@ log = logging.getLogger("ai-employee.drafting")
 
 INVOICE_BLOCK = re.compile(r"```invoice\s*\n(.*?)```", re.DOTALL)
 SKILLS = {"email": "email-triage", "accounting": "odoo-accounting"}
+SERVERS = {"email": ("vault", "email"), "accounting": ("vault", "odoo")}
 
 
 def invoice_spec(body: str) -> dict[str, Any] | None:
@@ -102,7 +103,7 @@ class Drafter:
             "already. Finish with an approval request or a completed task; never send, post "
             "or pay anything."
         )
-        session = await self.claude.run_skill(skill, prompt)
+        session = await self.claude.run_skill(skill, prompt, SERVERS[domain])
         health.count("claude_code_sessions")
         if session.status == "timed_out":
             log.warning("Claude Code timed out on %s (%s): task released", task_id, session.detail)

@@ -102,7 +102,8 @@ class LocalAgent:
             f"Use the approval-execution skill for approval {approval_id} ({action}) only: "
             "execute it if a person approved it, and nothing else."
         )
-        session = await self.drafter.claude.run_skill("approval-execution", prompt)
+        servers = ("vault", "email") if action == "send_email" else ("vault", "odoo")
+        session = await self.drafter.claude.run_skill("approval-execution", prompt, servers)
         health.count("claude_code_sessions")
         if session.status == "timed_out":
             self.attempts[approval_id] = self.attempts.get(approval_id, 0) + 1

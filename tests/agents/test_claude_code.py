@@ -43,6 +43,15 @@ def mcp_names(session: Session) -> list[str]:
     return [call.name for call, _ in session.mcp_calls()]
 
 
+def servers_reached(session: Session) -> set[str]:
+    """The MCP servers whose tools the session was offered or found."""
+    found = session.offered() | {
+        name for call, outcome in session.calls() if call.name == "ToolSearch" and outcome
+        for name in outcome.references
+    }  # fmt: skip
+    return {name.split("__")[1] for name in found if name.startswith("mcp__")}
+
+
 def assert_followed_its_skill(session: Session) -> None:
     skill = session.brief.skill
     assert skill is not None
@@ -107,6 +116,7 @@ def test_us1_a_reply_drafted_and_sent_through_claude_code(
     assert "mcp__email__mail_send_approved" in mcp_names(execution)
     for session in (triage, execution):
         assert_followed_its_skill(session)
+        assert servers_reached(session) == {"vault", "email"}  # no Odoo for a mail
     # the arguments came from earlier results: the draft the triage session made is the
     # one it asked to send
     calls = {call.name: (call, outcome) for call, outcome in triage.mcp_calls()}
@@ -148,6 +158,7 @@ def test_us2_an_invoice_drafted_and_posted_through_claude_code(
     assert "mcp__odoo__invoice_post_approved" in mcp_names(execution)
     for session in (drafting, execution):
         assert_followed_its_skill(session)
+        assert servers_reached(session) == {"vault", "odoo"}  # no mailbox for accounting
     found = {c.name: (c, o) for c, o in drafting.mcp_calls()}
     partner = found["mcp__odoo__partner_find"][1]
     assert partner is not None

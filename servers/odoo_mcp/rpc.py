@@ -324,4 +324,11 @@ def _refusal(name: str, message: str) -> Exception:
         return OdooForbidden(kind, message, f"Odoo refused (AccessError): {message}")
     if kind in ("UserError", "ValidationError", "MissingError", "RedirectWarning"):
         return OdooRefused(kind, message, f"Odoo refused ({kind}): {message}")
+    if name in ("psycopg2.OperationalError", "psycopg2.InterfaceError"):
+        # seen on a real Odoo 18 with its PostgreSQL stopped: the request fails before
+        # anything is written, and Odoo itself is fine
+        reason = message.strip().splitlines()[0] if message.strip() else kind
+        return OdooUnavailable(
+            f"Odoo cannot reach its database ({reason}); the tool will work once PostgreSQL is back"
+        )
     return OdooError(f"Odoo error ({name or 'unknown'}): {message}")

@@ -7,7 +7,7 @@ from typing import Any
 import odoorpc.error
 import pytest
 
-from servers.odoo_mcp.rpc import OdooClient, OdooLoginFailed, OdooRefused
+from servers.odoo_mcp.rpc import OdooClient, OdooLoginFailed, OdooRefused, OdooUnavailable
 from tests.odoo.conftest import odoo_settings
 
 pytestmark = pytest.mark.anyio
@@ -79,3 +79,22 @@ async def test_odoo_errors_keep_odoo_s_message() -> None:
         await client.call("account.move", "action_post", [1], write=True)
     assert str(caught.value) == f"Odoo refused (UserError): {text}"
     assert caught.value.kind == "UserError" and caught.value.odoo_message == text
+
+
+async def test_odoo_without_its_database_is_unavailable_and_a_read_is_tried_again() -> None:
+    """What a real Odoo 18 answers while its PostgreSQL is down."""
+    down = odoo_error(
+        "psycopg2.OperationalError",
+        'connection to server at "127.0.0.1", port 5432 failed: Connection refused\n'
+        "\tIs the server running on that host and accepting TCP/IP connections?\n",
+    )
+    client = OdooClient(odoo_settings("http://127.0.0.1:1"), Scripted(down, [3]))
+    assert await client.call("res.partner", "search", []) == [3]  # a read, once more
+
+    client = OdooClient(odoo_settings("http://127.0.0.1:1"), Scripted(down, [3]))
+    with pytest.raises(OdooUnavailable) as caught:
+        await client.call("account.move", "action_post", [1], write=True)  # never retried
+    assert str(caught.value) == (
+        'Odoo cannot reach its database (connection to server at "127.0.0.1", port 5432 '
+        "failed: Connection refused); the tool will work once PostgreSQL is back"
+    )

@@ -59,28 +59,6 @@ async def test_a_payment_without_a_journal_entry_is_reported_not_hidden(
     assert "WARNING" in done or "warning" in done
 
 
-def with_outstanding_receipts(real_odoo: RealOdoo, db: str) -> int:
-    """A reconcilable "Outstanding Receipts" account (the generic chart has none) on the
-    bank journal's inbound payment methods, as an accountant sets one up; its id."""
-    admin = real_odoo.rpc(db)
-    account = admin.execute_kw(
-        "account.account",
-        "create",
-        [{"name": "Outstanding Receipts", "code": "101499", "account_type": "asset_current",
-          "reconcile": True}],
-    )  # fmt: skip
-    (bank,) = admin.execute_kw("account.journal", "search", [[["type", "=", "bank"]]])
-    lines = admin.execute_kw(
-        "account.payment.method.line",
-        "search",
-        [[["journal_id", "=", bank], ["payment_type", "=", "inbound"]]],
-    )
-    admin.execute_kw(
-        "account.payment.method.line", "write", [lines, {"payment_account_id": account}]
-    )
-    return int(account)
-
-
 async def pay(cloud: Client, local: Client, vault: Path, invoice_id: int, **amount: Any) -> Any:
     request = await ok(cloud, "payment_request", invoice_id=invoice_id, **amount)
     approve(vault, vault / request["path"])
@@ -90,7 +68,7 @@ async def pay(cloud: Client, local: Client, vault: Path, invoice_id: int, **amou
 async def test_a_partial_then_a_full_payment_with_an_outstanding_account(
     real_odoo: RealOdoo, real_db: str, make_settings: Any, clock: Any, vault_path: Path
 ) -> None:
-    outstanding = with_outstanding_receipts(real_odoo, real_db)
+    outstanding = real_odoo.outstanding_receipts(real_db)
     lines = [{"description": "Consulting", "quantity": 10, "price_unit": 100, "taxes": ["15%"]}]
     cloud_server = servers(real_odoo, real_db, make_settings, clock, "cloud")
     local_server = servers(real_odoo, real_db, make_settings, clock, "local")

@@ -142,17 +142,17 @@ class RealOdoo:
         shutil.chown(self.run_dir / "sock", "postgres")
         if (kept / "PG_VERSION").is_file():
             _run(["cp", "-a", str(kept), str(self.run_dir / "data")], "copying the kept cluster")
-            self._start_postgres()
+            self.start_postgres()
             return
         self._init_postgres()
-        self._start_postgres()
+        self.start_postgres()
         self._init_base()
-        self._stop_postgres()
+        self.stop_postgres()
         copying = kept.with_name(kept.name + ".part")
         shutil.rmtree(copying, ignore_errors=True)
         _run(["cp", "-a", str(self.run_dir / "data"), str(copying)], "keeping the cluster")
         copying.rename(kept)
-        self._start_postgres()
+        self.start_postgres()
 
     def _as_postgres(self, tool: str, *args: str) -> subprocess.CompletedProcess[str]:
         return _run(["runuser", "-u", "postgres", "--", str(PG_BIN / tool), *args], tool)
@@ -169,7 +169,7 @@ class RealOdoo:
         )  # fmt: skip
         password_file.unlink()
 
-    def _start_postgres(self) -> None:
+    def start_postgres(self) -> None:
         options = f"-p {self.pg_port} -k {self.run_dir / 'sock'} -c listen_addresses=127.0.0.1"
         self._as_postgres(
             "pg_ctl", "-D", str(self.run_dir / "data"), "-l", str(self.run_dir / "sock" / "pg.log"),
@@ -233,10 +233,10 @@ class RealOdoo:
 
     def stop(self) -> None:
         self._stop_odoo()
-        self._stop_postgres()
+        self.stop_postgres()
         shutil.rmtree(self.run_dir, ignore_errors=True)
 
-    def _stop_postgres(self) -> None:
+    def stop_postgres(self) -> None:
         if (self.run_dir / "data" / "postmaster.pid").is_file():
             subprocess.run(
                 ["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"),
@@ -329,6 +329,27 @@ class RealOdoo:
             f"'{hashed}', '{key[:8]}')",
         )
         return key
+
+    def outstanding_receipts(self, db: str) -> int:
+        """A reconcilable "Outstanding Receipts" account (the generic chart has none) on the
+        bank journal's inbound payment methods, as an accountant sets one up; its id."""
+        admin = self.rpc(db)
+        account = admin.execute_kw(
+            "account.account",
+            "create",
+            [{"name": "Outstanding Receipts", "code": "101499", "account_type": "asset_current",
+              "reconcile": True}],
+        )  # fmt: skip
+        (bank,) = admin.execute_kw("account.journal", "search", [[["type", "=", "bank"]]])
+        lines = admin.execute_kw(
+            "account.payment.method.line",
+            "search",
+            [[["journal_id", "=", bank], ["payment_type", "=", "inbound"]]],
+        )
+        admin.execute_kw(
+            "account.payment.method.line", "write", [lines, {"payment_account_id": account}]
+        )
+        return int(account)
 
     def rpc(self, db: str) -> Any:
         """Plain odoorpc as admin, to read figures back (``execute_kw``: ``browse`` fails on

@@ -16,7 +16,7 @@ from servers.odoo_mcp.models import (
 )
 from servers.odoo_mcp.partners import resolve_partner
 from servers.odoo_mcp.rpc import OdooRefused
-from servers.odoo_mcp.service import INVOICE_TYPES, OdooService
+from servers.odoo_mcp.service import INVOICE_SPEC, INVOICE_TYPES, WEB_SAVE_SINCE, OdooService
 from shared.errors import InvalidInput
 
 __all__ = ["DraftSpec", "InvoiceFilter", "account_summary", "create_draft", "list_invoices"]
@@ -76,18 +76,23 @@ async def create_draft(service: OdooService, spec: DraftSpec) -> Invoice:
         vals["ref"] = spec.reference
     if spec.note:
         vals["narration"] = spec.note
+    context = {"default_move_type": spec.move_type}
     try:
-        move_id = await service.odoo.call(
-            "account.move",
-            "create",
-            vals,
-            write=True,
-            context={"default_move_type": spec.move_type},
-        )
+        if (await service.odoo.connect()).major >= WEB_SAVE_SINCE:  # create and read back
+            (saved,) = await service.odoo.call(
+                "account.move", "web_save", [], vals, specification=INVOICE_SPEC,
+                write=True, context=context,
+            )  # fmt: skip
+            invoice = service.invoice_from_web(saved)
+        else:
+            move_id = await service.odoo.call(
+                "account.move", "create", vals, write=True, context=context
+            )
+            invoice = await service.invoice(int(move_id))
     except OdooRefused:
         await resolve_partner(service, partner_id)  # a clear "no partner with id N" if that was it
         raise
-    invoice = await service.invoice(int(move_id))
+    move_id = invoice.invoice_id
     service.vault.audit.record(
         "odoo_invoice_create_draft",
         f"account.move/{move_id}",

@@ -43,6 +43,8 @@ MODEL_METHODS: dict[str, tuple[str, ...]] = {
 # methods called on records: the first positional argument is the ids
 RECORD_METHODS: dict[str, tuple[str, ...]] = {
     "read": ("fields",),
+    "web_read": ("specification",),
+    "web_save": ("vals", "specification"),
     "write": ("vals",),
     "unlink": (),
     "action_post": (),

@@ -43,6 +43,20 @@ LINE_FIELDS = [
     "price_total",
 ]
 TAX_CACHE_SECONDS = 300.0
+# An invoice with its lines and their taxes' names in one ``web_read`` (Odoo 17 and later),
+# so that ``web_save`` creates a draft and reads it back in one request.
+_NAMED: dict[str, Any] = {"fields": {"display_name": {}}}
+INVOICE_SPEC: dict[str, Any] = {
+    **{name: _NAMED if name in ("partner_id", "currency_id") else {} for name in MOVE_FIELDS},
+    "invoice_line_ids": {
+        "fields": {
+            **{name: {} for name in LINE_FIELDS if name not in ("move_id", "tax_ids")},
+            "display_type": {},
+            "tax_ids": {"fields": {"name": {}}},
+        }
+    },
+}
+WEB_SAVE_SINCE = 17
 
 
 def effective_mode(core: CoreSettings, odoo: OdooSettings) -> Mode:
@@ -171,6 +185,26 @@ class OdooService:
                 )
             )
         return Invoice(**self._row_fields(raw), lines=out)
+
+    def invoice_from_web(self, web: dict[str, Any]) -> Invoice:
+        """An invoice from its ``web_read`` with :data:`INVOICE_SPEC`."""
+        raw = dict(web)
+        for name in ("partner_id", "currency_id"):
+            named = raw.get(name)
+            raw[name] = [named["id"], named["display_name"]] if named else False
+        lines = [
+            InvoiceLine(
+                description=line["name"] or "",
+                quantity=line["quantity"],
+                price_unit=line["price_unit"],
+                taxes=[tax["name"] for tax in line["tax_ids"] or []],
+                subtotal=line["price_subtotal"],
+                total=line["price_total"],
+            )
+            for line in raw.pop("invoice_line_ids") or []
+            if line["display_type"] == "product"
+        ]
+        return Invoice(**self._row_fields(raw), lines=lines)
 
     def _row_fields(self, raw: dict[str, Any]) -> dict[str, Any]:
         partner = raw.get("partner_id") or None

@@ -363,6 +363,45 @@ class BaseModel(WriteMixin):
         names = self._names(fields)
         return [self._export_row(r, names, load) for r in self._rows_for(ids)]
 
+    @api_records
+    def web_read(self, ids: list[int], specification: dict[str, Any]) -> list[dict[str, Any]]:
+        """Odoo 17+'s read for the web client (``web/models/models.py``): a many2one is its
+        id, or with ``fields`` a dict of them; an x2many with ``fields`` is a list of dicts."""
+        self._check_access("read")
+        names = self._names([name for name in specification if name != "display_name"] or ["id"])
+        out = []
+        for row in self._rows_for(ids):
+            values = self._export_row(row, names, "_classic_write")
+            if "display_name" in specification:
+                values["display_name"] = self._display_name(row)
+            for name, spec in specification.items():
+                sub = (spec or {}).get("fields") if name in self.fields else None
+                fld = self.fields.get(name)
+                if sub is None or fld is None or not values.get(name):
+                    continue
+                comodel = self.env[fld.relation or ""]
+                if fld.type == "many2one":
+                    (values[name],) = comodel.web_read([values[name]], sub or {"id": {}})
+                elif fld.type in X2MANY:
+                    values[name] = comodel.web_read(values[name], sub or {"id": {}})
+            out.append(values)
+        return out
+
+    @api_records
+    def web_save(
+        self,
+        ids: list[int],
+        vals: dict[str, Any],
+        specification: dict[str, Any],
+        next_id: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Odoo 17+: write ``vals`` to the records, or create one, then ``web_read`` it."""
+        if ids:
+            self.write(ids, vals)
+        else:
+            ids = [int(self.create(dict(vals)))]  # type: ignore[call-overload]
+        return self.web_read([next_id] if next_id else ids, specification)
+
     @api_model
     def fields_get(
         self, allfields: list[str] | None = None, attributes: list[str] | None = None

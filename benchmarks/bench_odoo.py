@@ -20,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 import odoorpc
 from mcp import Client, StdioServerParameters
@@ -105,7 +105,8 @@ def _peer() -> tuple[Path | None, str]:
     """The peer's executable and version, or None and why not."""
     exe, python = PEER_VENV / "bin" / PEER, PEER_VENV / "bin" / "python"
     if not exe.exists():
-        if (uv := shutil.which("uv")) is None:
+        uv = shutil.which("uv") or shutil.which("uv", path=str(Path.home() / ".local" / "bin"))
+        if uv is None:
             return None, "uv is not installed, so the peer cannot be installed"
         subprocess.run([uv, "venv", "-q", str(PEER_VENV)], check=False, capture_output=True)
         install = [uv, "pip", "install", "-q", "--python", str(python), PEER]
@@ -190,30 +191,45 @@ def seed_drafts(raw: Any) -> None:
     raw.execute_kw("account.move", "create", [vals])
 
 
-def _odoo_env(prefix: str, url: str) -> dict[str, str]:
+def _odoo_env(prefix: str, url: str, db: str = DB) -> dict[str, str]:
     """The same four settings for both servers, each with its own prefix."""
-    settings = {"URL": url, "DB": DB, "USER": USER, "PASSWORD": PASSWORD}
+    settings = {"URL": url, "DB": db, "USER": USER, "PASSWORD": PASSWORD}
     return {prefix + k: v for k, v in settings.items()}
 
 
 # -- measuring ----------------------------------------------------------------------------------
+class Measured(Protocol):
+    """What the bench reads from the Odoo under test: the stand-in, or a counting proxy in
+    front of a real Odoo (:mod:`benchmarks.odoo_proxy`)."""
+
+    @property
+    def url(self) -> str: ...
+
+    def stats(self) -> dict[str, Any]: ...
+
+    def reset_stats(self) -> None: ...
+
+    def control(self, **changes: Any) -> Any: ...
+
+
 @dataclass
 class Bench:
-    odoo: StandinThread
+    odoo: Measured
     tmp: Path
     peer: Path | None
     logs: dict[str, TextIO]
     peer_error: str = ""
+    db: str = DB
 
     def ours_params(self, url: str) -> StdioServerParameters:
         vault = Path(tempfile.mkdtemp(dir=self.tmp, prefix="vault-"))
         init_vault(vault)
-        env = {"AIE_ROLE": "cloud", "AIE_VAULT": str(vault)} | _odoo_env("AIE_ODOO_", url)
+        env = {"AIE_ROLE": "cloud", "AIE_VAULT": str(vault)} | _odoo_env("AIE_ODOO_", url, self.db)
         return StdioServerParameters(command=str(BIN / "odoo-mcp"), args=[], env=env)
 
     def peer_params(self, url: str) -> StdioServerParameters:
         # the SDK adds PATH; HOME and cwd: it loads a .env from its working directory
-        env = {"HOME": str(self.tmp)} | _odoo_env("ODOO_", url)
+        env = {"HOME": str(self.tmp)} | _odoo_env("ODOO_", url, self.db)
         env["ODOO_YOLO"] = "true"  # plain Odoo without its addon: full access over XML-RPC
         env["ODOO_MCP_LOG_LEVEL"] = "ERROR"  # its YOLO warnings would drown the figures
         return StdioServerParameters(command=str(self.peer), args=[], env=env, cwd=self.tmp)
@@ -223,6 +239,7 @@ class Bench:
         the stand-in copies every row of a model on each query, so its create slows down by
         about 0.25 ms per stored invoice, and each contender must find the same database."""
         move_id = result.get("invoice_id") or result.get("record", result)["id"]
+        assert isinstance(self.odoo, StandinThread)
         self.odoo.call("account.move", "unlink", [int(move_id)])
 
     async def measure(self, call: Call, n: int, cleanup: Cleanup) -> Run:
@@ -254,11 +271,18 @@ class Bench:
         run.cold, run.startup_requests = cold, startup
         return run
 
-    async def compare(self, ours: Op, raw: Call, peer_ops: dict[str, Op], drop: bool) -> Results:
+    async def compare(
+        self,
+        ours: Op,
+        raw: Call,
+        peer_ops: dict[str, Op],
+        drop: bool,
+        settings: list[tuple[str, float, int]] = SETTINGS,
+    ) -> Results:
         """Each setting in turn: ours, raw, then the peer's ways (a failure is reported)."""
         out: Results = {}
         cleanup = self.drop_draft if drop else None
-        for _, delay, n in SETTINGS:
+        for _, delay, n in settings:
             self.odoo.control(delay_s=delay)
             params = self.ours_params(self.odoo.url)
             runs = out[delay] = {"ours": await self.over_stdio(params, "ours", ours, n, cleanup)}
@@ -392,9 +416,16 @@ async def odoo_down(bench: Bench, name: str) -> Down:
     return down
 
 
-def report(title: str, results: Results, labels: dict[str, str], unit: str, error: str) -> None:
+def report(
+    title: str,
+    results: Results,
+    labels: dict[str, str],
+    unit: str,
+    error: str,
+    settings: list[tuple[str, float, int]] = SETTINGS,
+) -> None:
     print(title)
-    for label, delay, _ in SETTINGS:
+    for label, delay, _ in settings:
         runs = results[delay]
         print(f" {label}:")
         for key, run in runs.items():

@@ -191,9 +191,9 @@ def seed_drafts(raw: Any) -> None:
     raw.execute_kw("account.move", "create", [vals])
 
 
-def _odoo_env(prefix: str, url: str, db: str = DB) -> dict[str, str]:
+def _odoo_env(prefix: str, url: str, db: str = DB, password: str = PASSWORD) -> dict[str, str]:
     """The same four settings for both servers, each with its own prefix."""
-    settings = {"URL": url, "DB": db, "USER": USER, "PASSWORD": PASSWORD}
+    settings = {"URL": url, "DB": db, "USER": USER, "PASSWORD": password}
     return {prefix + k: v for k, v in settings.items()}
 
 
@@ -220,16 +220,19 @@ class Bench:
     logs: dict[str, TextIO]
     peer_error: str = ""
     db: str = DB
+    password: str = PASSWORD  # or an API key
 
     def ours_params(self, url: str) -> StdioServerParameters:
         vault = Path(tempfile.mkdtemp(dir=self.tmp, prefix="vault-"))
         init_vault(vault)
-        env = {"AIE_ROLE": "cloud", "AIE_VAULT": str(vault)} | _odoo_env("AIE_ODOO_", url, self.db)
+        env = {"AIE_ROLE": "cloud", "AIE_VAULT": str(vault)} | _odoo_env(
+            "AIE_ODOO_", url, self.db, self.password
+        )
         return StdioServerParameters(command=str(BIN / "odoo-mcp"), args=[], env=env)
 
     def peer_params(self, url: str) -> StdioServerParameters:
         # the SDK adds PATH; HOME and cwd: it loads a .env from its working directory
-        env = {"HOME": str(self.tmp)} | _odoo_env("ODOO_", url, self.db)
+        env = {"HOME": str(self.tmp)} | _odoo_env("ODOO_", url, self.db, self.password)
         env["ODOO_YOLO"] = "true"  # plain Odoo without its addon: full access over XML-RPC
         env["ODOO_MCP_LOG_LEVEL"] = "ERROR"  # its YOLO warnings would drown the figures
         return StdioServerParameters(command=str(self.peer), args=[], env=env, cwd=self.tmp)

@@ -18,7 +18,6 @@ import odoorpc
 from mcp import Client
 
 from benchmarks.bench_odoo import (
-    PASSWORD,
     PEER,
     USER,
     Bench,
@@ -78,7 +77,7 @@ async def run(tmp: Path) -> None:
             vals = invoice_vals(raw)
             with CountingProxy(odoo.url) as proxy:
                 bench = Bench(proxy, tmp, peer, logs, "" if peer else f"not available: {version}")
-                bench.db = db
+                bench.db, bench.password = db, odoo.admin_key
                 print(
                     f"Odoo: {raw.version} on loopback, one worker; every client goes through "
                     "the counting proxy; ours: odoo-mcp over stdio (JSON-RPC via odoorpc); "
@@ -90,7 +89,7 @@ async def run(tmp: Path) -> None:
                     )
                 )
                 through = odoorpc.ODOO("127.0.0.1", port=proxy.port, timeout=120)
-                through.login(db, USER, PASSWORD)  # raw odoorpc, counted like the others
+                through.login(db, USER, odoo.admin_key)  # raw odoorpc, counted like the others
                 peer_ops = {"peer": peer_draft(vals)}
                 drafts = await bench.compare(
                     ours_draft, lambda: raw_draft(through, vals), peer_ops, False, SETTINGS

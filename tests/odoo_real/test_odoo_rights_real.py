@@ -103,45 +103,59 @@ async def test_odoo_itself_refuses_to_post_or_pay_for_the_draft_only_user(
     assert admin.execute_kw("account.payment", "search_count", [[]]) == 0
 
 
-async def test_an_api_key_logs_in_and_a_revoked_or_expired_key_stops_with_a_clear_error(
-    real_odoo: RealOdoo, rights_db: str, make_settings: Any, clock: Any
+async def test_a_restart_mid_run_is_survived_and_ends_revoked_and_expired_keys(
+    real_odoo: RealOdoo, rights_db: str, make_settings: Any, clock: Any, vault_path: Path
 ) -> None:
     """Odoo 18 caches a good (uid, key) pair per process (``res.users.check`` is an
     ormcache), and removing a key does not clear that cache: a revoked or expired key keeps
     working on a running server until its caches are cleared, which a restart does. After
-    that, odoo-mcp's one retry of the login fails and it says why, without the key."""
+    it, odoo-mcp's one retry of the login fails and it says why, without the key; a server
+    whose credentials still hold goes on with the approval it had before the restart."""
     (drafts,) = real_odoo.rpc(rights_db).execute_kw(
         "res.users", "search", [[["login", "=", "drafts"]]]
     )
-    key = real_odoo.api_key(rights_db, drafts)
-    keyed = servers(real_odoo, rights_db, make_settings, clock, "cloud", ("drafts", key))
-    async with Client(keyed) as cloud:
-        partner = await ok(cloud, "partner_create", name="Azure Interior", email="a@example.test")
-        await ok(cloud, "invoice_create_draft", partner=partner["id"], lines=LINES)
+    # a user that signs in with API keys only (each failed login then costs no
+    # 600,000-round password check)
+    real_odoo.psql(rights_db, f"UPDATE res_users SET password = NULL WHERE id = {drafts}")
+    revoked_key = real_odoo.api_key(rights_db, drafts, name="revoked")
+    expired_key = real_odoo.api_key(rights_db, drafts, name="short-lived")
 
-        # revoked mid-run: Remove in Preferences deletes the row, and nothing else
-        real_odoo.psql(rights_db, f"DELETE FROM res_users_apikeys WHERE user_id = {drafts}")
-        assert (await ok(cloud, "invoice_list"))["total"] == 1  # Odoo's cache still has it
-        real_odoo.restart()
-        revoked = await error_text(cloud, "invoice_list")
-        assert "refused the login of 'drafts'" in revoked and "API key" in revoked
-        assert key not in revoked
-        refused = await error_text(
-            cloud, "invoice_create_draft", partner=partner["id"], lines=LINES
-        )
-        assert "refused the login" in refused
-    assert real_odoo.rpc(rights_db).execute_kw("account.move", "search_count", [[]]) == 1
+    def cloud_with(key: str) -> Any:
+        return servers(real_odoo, rights_db, make_settings, clock, "cloud", ("drafts", key))
 
-    # a key past its expiration date, once the server's cache has let go of it
-    key = real_odoo.api_key(rights_db, drafts, name="short-lived")
-    keyed = servers(real_odoo, rights_db, make_settings, clock, "cloud", ("drafts", key))
-    async with Client(keyed) as cloud:
-        await ok(cloud, "invoice_list")
+    local_server = servers(real_odoo, rights_db, make_settings, clock, "local")
+    async with (
+        Client(cloud_with(revoked_key)) as revoked,
+        Client(cloud_with(expired_key)) as expired,
+        Client(local_server) as local,
+    ):
+        partner = await ok(revoked, "partner_create", name="Azure Interior", email="a@example.test")
+        draft = await ok(revoked, "invoice_create_draft", partner=partner["id"], lines=LINES)
+        request = await ok(expired, "invoice_request_post", invoice_id=draft["invoice_id"])
+        approve(vault_path, vault_path / request["path"])
+
+        # Remove in Preferences deletes the row, and nothing else; expiry is a date
+        real_odoo.psql(rights_db, "DELETE FROM res_users_apikeys WHERE name = 'revoked'")
         real_odoo.psql(
             rights_db,
             "UPDATE res_users_apikeys SET expiration_date = now() at time zone 'utc' "
-            f"- interval '1 minute' WHERE user_id = {drafts}",
+            "- interval '1 minute' WHERE name = 'short-lived'",
         )
+        for cloud in (revoked, expired):  # Odoo's cache still holds both
+            assert (await ok(cloud, "invoice_list"))["total"] == 1
+
         real_odoo.restart()
-        expired = await error_text(cloud, "invoice_list")
-        assert "refused the login of 'drafts'" in expired and key not in expired
+        for cloud, key in ((revoked, revoked_key), (expired, expired_key)):
+            text = await error_text(cloud, "invoice_list")
+            assert "refused the login of 'drafts'" in text and "API key" in text
+            assert key not in text
+        refused = await error_text(
+            revoked, "invoice_create_draft", partner=partner["id"], lines=LINES
+        )
+        assert "refused the login" in refused
+        posted = await ok(local, "invoice_post_approved", approval_id=request["approval_id"])
+
+    assert posted["state"] == "posted"
+    admin = real_odoo.rpc(rights_db)
+    assert admin.execute_kw("account.move", "search_count", [[]]) == 1
+    assert read_move(real_odoo, rights_db, draft["invoice_id"])["state"] == "posted"

@@ -47,7 +47,8 @@ def _pg_bin() -> Path:
 
 
 PG_BIN = _pg_bin()
-ADMIN = ("admin", "admin")
+ADMIN_UID = 2  # base.user_admin
+CLUSTER_RECIPE = 3  # bump when what goes into the kept cluster changes
 
 
 def missing() -> str | None:
@@ -84,7 +85,14 @@ class RealOdoo:
     _odoo: subprocess.Popen[bytes] | None = None
     _copies: count[int] = field(default_factory=lambda: count(1))
     _templates: set[str] = field(default_factory=set)
+    _admins: dict[str, Any] = field(default_factory=dict)
+    admin_key: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def admin(self) -> tuple[str, str]:
+        """How the tests sign in as ``admin``: with its API key (see ``_admin_by_key``)."""
+        return ("admin", self.admin_key)
 
     @property
     def url(self) -> str:
@@ -136,23 +144,37 @@ class RealOdoo:
 
     def _cluster(self) -> None:
         """A running cluster holding ``acme_base``: a copy of the cached one, or made now."""
-        kept = self.cache / f"cluster-{PG_BIN.parts[-2]}"
+        kept = self.cache / f"cluster-{PG_BIN.parts[-2]}-{CLUSTER_RECIPE}"
         self.run_dir.chmod(0o755)
         (self.run_dir / "sock").mkdir()
         shutil.chown(self.run_dir / "sock", "postgres")
-        if (kept / "PG_VERSION").is_file():
+        key_file = kept.with_name(kept.name + ".admin-key")
+        if (kept / "PG_VERSION").is_file() and key_file.is_file():
             _run(["cp", "-a", str(kept), str(self.run_dir / "data")], "copying the kept cluster")
+            self.admin_key = key_file.read_text().strip()
             self.start_postgres()
             return
         self._init_postgres()
         self.start_postgres()
         self._init_base()
+        self._admin_by_key()
         self.stop_postgres()
         copying = kept.with_name(kept.name + ".part")
         shutil.rmtree(copying, ignore_errors=True)
         _run(["cp", "-a", str(self.run_dir / "data"), str(copying)], "keeping the cluster")
+        shutil.rmtree(kept, ignore_errors=True)
         copying.rename(kept)
+        key_file.write_text(self.admin_key)
         self.start_postgres()
+
+    def _admin_by_key(self) -> None:
+        """``admin`` signs in with an API key and has no password. Odoo 18 hashes passwords
+        with at least 600,000 rounds of PBKDF2 (``MIN_ROUNDS``, about 0.85 s of CPU here),
+        paid at each login and at each first call with it, several times per test; a key
+        is checked with 6,000 rounds. With no password stored, Odoo's password check fails
+        at once and the key check follows, as it does for any key."""
+        self.admin_key = self.api_key("acme_base", ADMIN_UID, "tests", expires=False)
+        self.psql("acme_base", f"UPDATE res_users SET password = NULL WHERE id = {ADMIN_UID}")
 
     def _as_postgres(self, tool: str, *args: str) -> subprocess.CompletedProcess[str]:
         return _run(["runuser", "-u", "postgres", "--", str(PG_BIN / tool), *args], tool)
@@ -283,6 +305,9 @@ class RealOdoo:
         )  # fmt: skip
         return done.stdout.strip()
 
+    def _odoo_python(self, code: str, what: str) -> str:
+        return _run([str(self.python), "-c", code], what, cwd=self.src).stdout
+
     def add_user(self, db: str, login: str, *groups: str) -> int:
         """An internal user ``login`` (password = login) in ``groups`` (xml ids)."""
         admin = self.rpc(db)
@@ -310,23 +335,23 @@ class RealOdoo:
         )  # fmt: skip
         return int(row["res_id"])
 
-    def api_key(self, db: str, uid: int, name: str = "ai-employee") -> str:
+    def api_key(self, db: str, uid: int, name: str = "ai-employee", expires: bool = True) -> str:
         """A new API key of user ``uid``, made as ``res.users.apikeys._generate`` makes one:
-        hashed by Odoo's own ``KEY_CRYPT_CONTEXT``, in Odoo's venv."""
-        made = _run(
-            [str(self.python), "-c",
-             "import binascii, os, sys\n"
-             "from odoo.addons.base.models.res_users import KEY_CRYPT_CONTEXT, API_KEY_SIZE\n"
-             "key = binascii.hexlify(os.urandom(API_KEY_SIZE)).decode()\n"
-             "print(key, KEY_CRYPT_CONTEXT.hash(key))"],
-            "hashing an API key", cwd=self.src,
-        )  # fmt: skip
-        key, hashed = made.stdout.split()
+        hashed by Odoo's own ``KEY_CRYPT_CONTEXT``, in Odoo's venv; valid for a day, or for
+        ever (what Odoo allows an administrator)."""
+        made = self._odoo_python(
+            "import binascii, os, sys\n"
+            "from odoo.addons.base.models.res_users import KEY_CRYPT_CONTEXT, API_KEY_SIZE\n"
+            "key = binascii.hexlify(os.urandom(API_KEY_SIZE)).decode()\n"
+            "print(key, KEY_CRYPT_CONTEXT.hash(key))",
+            "hashing an API key",
+        )
+        key, hashed = made.split()
+        until = "now() at time zone 'utc' + interval '1 day'" if expires else "NULL"
         self.psql(
             db,
             "INSERT INTO res_users_apikeys (name, user_id, scope, expiration_date, key, index) "
-            f"VALUES ('{name}', {uid}, NULL, now() at time zone 'utc' + interval '1 day', "
-            f"'{hashed}', '{key[:8]}')",
+            f"VALUES ('{name}', {uid}, NULL, {until}, '{hashed}', '{key[:8]}')",
         )
         return key
 
@@ -353,10 +378,12 @@ class RealOdoo:
 
     def rpc(self, db: str) -> Any:
         """Plain odoorpc as admin, to read figures back (``execute_kw``: ``browse`` fails on
-        Odoo 18)."""
-        odoo = odoorpc.ODOO("127.0.0.1", port=self.http_port, timeout=60)
-        odoo.login(db, *ADMIN)
-        return odoo
+        Odoo 18); one login per database."""
+        if db not in self._admins:
+            odoo = odoorpc.ODOO("127.0.0.1", port=self.http_port, timeout=60)
+            odoo.login(db, *self.admin)
+            self._admins[db] = odoo
+        return self._admins[db]
 
 
 def servers(
@@ -365,11 +392,11 @@ def servers(
     make_settings: Any,
     clock: Any,
     role: str,
-    login: tuple[str, str] = ADMIN,
+    login: tuple[str, str] | None = None,
 ) -> Any:
     """odoo-mcp on ``role``, in this process, against the real server's database ``db``,
-    logged in as ``login`` (user, password or API key)."""
-    user, password = login
+    logged in as ``login`` (user, password or API key; ``admin`` by default)."""
+    user, password = login or real_odoo.admin
     odoo = OdooSettings(url=real_odoo.url, db=db, user=user, password=password, timeout_s=60)
     return build_server(make_settings(role), odoo, clock)
 

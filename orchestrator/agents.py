@@ -62,7 +62,9 @@ def run_agent(role: Role, interval_s: float, max_passes: int | None = None) -> i
     log.info("%s starting with servers %s", core.agent, ", ".join(servers))
 
     async def main() -> None:
-        async with ToolBox(servers, {}) as tools:
+        # the cloud reads the inbox on every pass; the rest starts when first needed
+        eager = ("vault", "email") if role == "cloud" else ("vault",)
+        async with ToolBox(servers, {}, eager) as tools:
             await run_loop(tools, health, agent.one_pass, interval_s, max_passes, wake_on)
 
     try:

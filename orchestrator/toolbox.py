@@ -35,30 +35,53 @@ def server_params(server: str, env: dict[str, str]) -> StdioServerParameters:
 
 
 class ToolBox:
-    """Open sessions to the servers an agent uses; call their tools by name.
+    """Sessions to the servers an agent uses; call their tools by name.
 
-    The servers start side by side: each spends most of its start importing the MCP SDK,
-    so on two cores three of them are ready in half the time they take one by one."""
+    The ``eager`` servers start at once and side by side (each spends most of its start
+    importing the MCP SDK, so on two cores two of them are ready in little more than the
+    time of one). The others start at their first call: a pass with no invoice never pays
+    for odoo-mcp. A server that could not start, or stopped, is started again at the next
+    call; until then its calls fail with :class:`ToolFailed`."""
 
-    def __init__(self, servers: tuple[str, ...], env: dict[str, str]) -> None:
+    def __init__(
+        self, servers: tuple[str, ...], env: dict[str, str], eager: tuple[str, ...] = SERVERS
+    ) -> None:
         self.wanted = servers
+        self.eager = tuple(server for server in servers if server in eager)
         self.env = env
         self.clients: dict[str, Client] = {}
+        self._starting = {server: anyio.Lock() for server in servers}
         self._group = anyio.create_task_group()
         self._closing = anyio.Event()
 
     async def __aenter__(self) -> ToolBox:
         await self._group.__aenter__()
         failures: list[BaseException] = []
-        ready = {server: anyio.Event() for server in self.wanted}
-        for server in self.wanted:
-            self._group.start_soon(self._hold, server, ready[server], failures)
-        for event in ready.values():
-            await event.wait()
+
+        async def start(server: str) -> None:
+            try:
+                await self._start(server)
+            except Exception as error:
+                failures.append(error)
+
+        async with anyio.create_task_group() as starting:
+            for server in self.eager:
+                starting.start_soon(start, server)
         if failures:
             await self.__aexit__()
             raise failures[0]
         return self
+
+    async def _start(self, server: str) -> Client:
+        async with self._starting[server]:
+            if server not in self.clients:
+                ready, failures = anyio.Event(), list[BaseException]()
+                self._group.start_soon(self._hold, server, ready, failures)
+                await ready.wait()
+                if failures:
+                    raise failures[0]
+                log.info("the %s server is ready", server)
+            return self.clients[server]
 
     async def _hold(self, server: str, ready: anyio.Event, failures: list[BaseException]) -> None:
         """One server's session, open until the toolbox closes."""
@@ -73,9 +96,10 @@ class ToolBox:
         except Exception as error:
             if not ready.is_set():
                 failures.append(error)
-            else:  # its next call fails, and the agent stops for its supervisor to restart
+            else:  # its next call starts it again
                 log.error("the %s server stopped: %r", server, error)
         finally:
+            self.clients.pop(server, None)
             ready.set()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -83,10 +107,18 @@ class ToolBox:
         await self._group.__aexit__(None, None, None)
 
     def has(self, server: str) -> bool:
-        return server in self.clients
+        """Whether this machine has the server configured (started or not)."""
+        return server in self.wanted
 
     async def call(self, server: str, tool: str, **args: Any) -> dict[str, Any]:
-        result = await self.clients[server].call_tool(tool, args)
+        client = self.clients.get(server)
+        if client is None:
+            try:
+                client = await self._start(server)
+            except Exception as error:
+                text = f"the {server} server did not start: {error!r}"
+                raise ToolFailed(server, tool, text) from error
+        result = await client.call_tool(tool, args)
         if result.is_error:
             text = getattr(result.content[0], "text", "") if result.content else ""
             raise ToolFailed(server, tool, text)

@@ -192,3 +192,34 @@ def test_automated_mail_is_filed_without_a_reply(mail: MailServers, odoo, vault_
     assert any("Precedence: bulk" in text for text in done)
     notes = [p.read_text() for p in (vault_path / "Updates").glob("*.md")]
     assert sum("Filed without a reply" in n for n in notes) == 2
+
+
+def test_odoo_mcp_starts_only_for_a_pass_that_needs_it(
+    mail: MailServers, odoo, vault_path: Path
+) -> None:
+    cloud_env = agent_env(mail.settings_env("ops@example.test"), odoo.url, vault_path, "cloud")
+    idle = run_agent(cloud_env, "cloud")  # no mail, no task
+    assert idle.returncode == 0, idle.stderr
+    assert "the email server is ready" in idle.stderr  # the cloud reads the inbox every pass
+    assert "the odoo server is ready" not in idle.stderr
+
+    create_task(vault_path, cloud_env, "Invoice Azure for November", INVOICE_TASK)
+    busy = run_agent(cloud_env, "cloud")
+    assert busy.returncode == 0, busy.stderr
+    assert "the odoo server is ready" in busy.stderr
+    assert count(odoo, "account.move", [["state", "=", "draft"]]) == 1
+
+
+def test_an_odoo_server_that_cannot_start_releases_the_task_with_why(
+    mail: MailServers, odoo, vault_path: Path
+) -> None:
+    cloud_env = agent_env(
+        mail.settings_env("ops@example.test"), "odoo.example.com", vault_path, "cloud"
+    )
+    create_task(vault_path, cloud_env, "Invoice Azure for November", INVOICE_TASK)
+    run = run_agent(cloud_env, "cloud")
+    assert run.returncode == 0, run.stderr  # the agent goes on with what it can do
+    assert "the odoo server did not start" in run.stderr
+    (task,) = (vault_path / "Needs_Action").rglob("*.md")
+    assert "the odoo server did not start" in task.read_text()
+    assert count(odoo, "account.move", []) == 0

@@ -9,7 +9,7 @@ test:
 	@scripts/bootstrap.sh
 	.venv/bin/ruff check .
 	.venv/bin/mypy
-	.venv/bin/pytest -q
+	.venv/bin/pytest -q -n 2 --dist loadgroup
 	@scripts/shifted_clock_tests.sh
 
 bench:

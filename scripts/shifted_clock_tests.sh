@@ -14,4 +14,4 @@ if ! command -v faketime >/dev/null 2>&1; then
     exit 0
 fi
 echo "shifted clock: the time-sensitive tests at $(faketime '+400 days' date -u +%F)" >&2
-exec faketime '+400 days' .venv/bin/pytest -q -m clock -p no:cacheprovider
+exec faketime '+400 days' .venv/bin/pytest -q -m clock -p no:cacheprovider -n 2 --dist loadgroup

@@ -12,6 +12,14 @@ from shared.settings import CoreSettings
 from tests.support.clock import FakeClock
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With ``-n 2`` (pytest-xdist, ``--dist loadgroup``) the real-Odoo tests stay on one
+    worker, so one Odoo and one PostgreSQL serve them all."""
+    for item in items:
+        if item.get_closest_marker("real_odoo"):
+            item.add_marker(pytest.mark.xdist_group("real_odoo"))
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

@@ -237,6 +237,12 @@ class StandinHTTPServer(ThreadingHTTPServer):
         super().__init__(address, Handler)
         self.app = app
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-answer (a killed odoo-mcp) is not an error of ours."""
+        if isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
+            return
+        super().handle_error(request, client_address)
+
 
 class StandinThread:
     """A stand-in served from a background thread of this process.

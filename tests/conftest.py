@@ -11,6 +11,9 @@ from orchestrator.vault_init import init_vault
 from shared.settings import CoreSettings
 from tests.support.clock import FakeClock
 
+# fixtures every suite may use: a real Dovecot + SMTP (``mail``), the Odoo stand-in (``odoo``)
+pytest_plugins = ["tests.support.mail_fixtures", "tests.support.odoo_fixtures"]
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """With ``-n 2`` (pytest-xdist, ``--dist loadgroup``) the real-Odoo tests stay on one

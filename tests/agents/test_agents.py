@@ -13,39 +13,12 @@ from pathlib import Path
 import pytest
 
 from shared.signals import Signals
-from tests.agents.conftest import BIN, agent_env, run_agent
-from tests.email.conftest import incoming
-from tests.odoo.conftest import count
-from tests.support.approving import approve
+from tests.support.agent_runs import BIN, INVOICE_TASK, agent_env, create_task, run_agent
+from tests.support.approving import approve_all
+from tests.support.mail_fixtures import incoming
 from tests.support.mail_servers import MailServers, wait_for
 from tests.support.node_tools import ROOT
-
-INVOICE_TASK = """Azure Interior asked for the November consulting invoice.
-
-```invoice
-partner: Azure Interior
-reference: PO-2026-11
-lines:
-  - {description: Consulting November, quantity: 12, price_unit: 100}
-```
-"""
-
-
-def approve_all(vault: Path) -> list[str]:
-    moved = []
-    for pending in sorted((vault / "Pending_Approval").rglob("appr-*.md")):
-        approve(vault, pending)
-        moved.append(pending.stem)
-    return moved
-
-
-def create_task(vault: Path, env: dict[str, str], title: str, body: str) -> None:
-    from shared.settings import CoreSettings
-    from shared.vault import Vault
-
-    Vault(CoreSettings(role="cloud", vault=vault)).tasks.create(
-        "accounting", title, body, source_id=title
-    )
+from tests.support.odoo_fixtures import count
 
 
 def test_cloud_drafts_local_executes(mail: MailServers, odoo, vault_path: Path) -> None:

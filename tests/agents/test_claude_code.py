@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.agents.conftest import agent_env, run_agent
-from tests.agents.test_agents import INVOICE_TASK, approve_all, create_task
-from tests.email.conftest import incoming
-from tests.odoo.conftest import count
+from tests.support.agent_runs import INVOICE_TASK, agent_env, create_task, run_agent
+from tests.support.approving import approve_all
 from tests.support.claude_cli import claude_code_env, follows_skill_order
+from tests.support.mail_fixtures import incoming
 from tests.support.mail_servers import MailServers, wait_for
+from tests.support.odoo_fixtures import count
 from tests.support.scripted_model import SEARCHES, ScriptedModel, Session, sessions
 
 

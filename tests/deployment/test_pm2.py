@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.email.conftest import incoming
+from tests.support.mail_fixtures import incoming
 from tests.support.mail_servers import MailServers, wait_for
 from tests.support.node_tools import ROOT, node_tool
 

@@ -6,9 +6,9 @@ import pytest
 from mcp import Client
 
 from servers.vault_mcp.server import build_server as build_vault
-from tests.email.conftest import incoming
+from tests.support.mail_fixtures import incoming
 from tests.support.mail_servers import MailServers
-from tests.vault.helpers import error_text, ok, snapshot
+from tests.support.tool_calls import error_text, ok, snapshot
 
 pytestmark = pytest.mark.anyio
 

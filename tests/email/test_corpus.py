@@ -19,8 +19,8 @@ from servers.email_mcp.service import EmailService
 from servers.email_mcp.triage import triage
 from shared.settings import CoreSettings
 from shared.vault_files import read_doc
-from tests.email.conftest import _ensure_dovecot, imap_settings, incoming
 from tests.support.clock import FakeClock
+from tests.support.mail_fixtures import ensure_dovecot, imap_settings, incoming
 from tests.support.mail_servers import MailServers
 from tests.support.odd_mail import corpus, deep_multipart, huge_mail
 
@@ -43,7 +43,7 @@ class Triaged:
 
 @pytest.fixture(scope="module")
 def triaged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Triaged]:
-    _ensure_dovecot()
+    ensure_dovecot()
     vault = tmp_path_factory.mktemp("corpus") / "Vault"
     init_vault(vault)
     with MailServers() as mail:

@@ -12,10 +12,10 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from servers.vault_mcp.server import build_server as build_vault
-from tests.email.test_us1_flow import _draft_and_request
 from tests.support.approving import approve
+from tests.support.mail_fixtures import draft_and_request
 from tests.support.mail_servers import MailServers, free_port, wait_for
-from tests.vault.helpers import error_text, ok
+from tests.support.tool_calls import error_text, ok
 
 pytestmark = [pytest.mark.anyio, pytest.mark.clock]
 BIN = Path(sys.executable).parent
@@ -37,7 +37,7 @@ async def test_sigkill_after_smtp_acceptance_never_sends_twice(
         Client(email_servers("cloud")) as cloud_mail,
         Client(build_vault(make_settings("cloud"))) as cloud_vault,
     ):
-        flow = await _draft_and_request(cloud_mail, cloud_vault, mail)
+        flow = await draft_and_request(cloud_mail, cloud_vault, mail)
     request = flow["request"]
     pending = vault_path / request["path"]  # type: ignore[index]
     approve(vault_path, pending)
@@ -68,13 +68,13 @@ async def test_crash_after_the_ledger_recorded_acceptance_files_without_resendin
     """Simulates the other crash window: SMTP accepted and the ledger says so."""
     from servers.email_mcp.outbox import send_approved
     from servers.email_mcp.service import EmailService
-    from tests.email.conftest import imap_settings, smtp_settings
+    from tests.support.mail_fixtures import imap_settings, smtp_settings
 
     async with (
         Client(email_servers("cloud")) as cloud_mail,
         Client(build_vault(make_settings("cloud"))) as cloud_vault,
     ):
-        flow = await _draft_and_request(cloud_mail, cloud_vault, mail)
+        flow = await draft_and_request(cloud_mail, cloud_vault, mail)
     pending = vault_path / flow["request"]["path"]  # type: ignore[index]
     approve(vault_path, pending)
     approval_id = flow["request"]["approval_id"]  # type: ignore[index]

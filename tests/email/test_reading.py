@@ -10,9 +10,9 @@ import anyio
 import pytest
 from mcp import Client
 
-from tests.email.conftest import incoming
+from tests.support.mail_fixtures import incoming
 from tests.support.mail_servers import MailServers
-from tests.vault.helpers import error_text, ok
+from tests.support.tool_calls import error_text, ok
 
 pytestmark = pytest.mark.anyio
 

@@ -13,11 +13,10 @@ from mcp import Client
 
 from servers.email_mcp.server import build_server
 from servers.vault_mcp.server import build_server as build_vault
-from tests.email.conftest import imap_settings, smtp_settings
-from tests.email.test_us1_flow import _draft_and_request
 from tests.support.approving import approve
+from tests.support.mail_fixtures import draft_and_request, imap_settings, smtp_settings
 from tests.support.mail_servers import MailServers, wait_for
-from tests.vault.helpers import error_text, ok
+from tests.support.tool_calls import error_text, ok
 
 pytestmark = pytest.mark.anyio
 
@@ -37,7 +36,7 @@ async def test_us1_over_starttls(
         Client(build_vault(make_settings("local"), clock)) as local_vault,
         Client(email_servers("local", security="starttls")) as local_mail,
     ):
-        flow = await _draft_and_request(cloud_mail, cloud_vault, mail)
+        flow = await draft_and_request(cloud_mail, cloud_vault, mail)
         approval_id = flow["request"]["approval_id"]  # type: ignore[index]
         await ok(local_vault, "approval_decide", approval_id=approval_id, decision="approve")
         sent = await ok(local_mail, "mail_send_approved", approval_id=approval_id)
@@ -69,7 +68,7 @@ async def test_send_refused_at_tls_is_sent_once_after_the_fix(
         Client(email_servers("cloud")) as cloud_mail,
         Client(build_vault(make_settings("cloud"), clock)) as cloud_vault,
     ):
-        flow = await _draft_and_request(cloud_mail, cloud_vault, mail)
+        flow = await draft_and_request(cloud_mail, cloud_vault, mail)
     approval_id = flow["request"]["approval_id"]  # type: ignore[index]
     pending = vault_path / flow["request"]["path"]  # type: ignore[index]
     approve(vault_path, pending)

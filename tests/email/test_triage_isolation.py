@@ -12,9 +12,9 @@ from mcp import Client
 
 from orchestrator.vault_init import init_vault
 from shared.ids import task_id_for
-from tests.email.conftest import incoming
+from tests.support.mail_fixtures import incoming
 from tests.support.small_disk import fill, small_disk
-from tests.vault.helpers import error_text, ok
+from tests.support.tool_calls import error_text, ok
 
 pytestmark = pytest.mark.anyio
 

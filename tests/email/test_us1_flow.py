@@ -12,31 +12,12 @@ import pytest
 from mcp import Client
 
 from servers.vault_mcp.server import build_server as build_vault
-from tests.email.conftest import incoming
 from tests.support.approving import approve, seen_on_laptop
+from tests.support.mail_fixtures import draft_and_request, incoming
 from tests.support.mail_servers import MailServers, wait_for
-from tests.vault.helpers import error_text, ok, snapshot
+from tests.support.tool_calls import error_text, ok, snapshot
 
 pytestmark = [pytest.mark.anyio, pytest.mark.clock]
-
-
-async def _draft_and_request(
-    cloud_mail: Client, cloud_vault: Client, mail: MailServers
-) -> dict[str, object]:
-    mail.deliver("ops@example.test", incoming())
-    triaged = await ok(cloud_mail, "mail_triage")
-    assert len(triaged["created"]) == 1
-    task_id = triaged["created"][0]
-    claim = await ok(cloud_vault, "task_claim", task_id=task_id)
-    assert claim["claimed"]
-    task = (await ok(cloud_vault, "task_get", task_id=task_id))["task"]
-    got = await ok(cloud_mail, "mail_get", uid=task["meta"]["uid"])
-    assert got["message_id"] == "<q1@client.example.test>"
-    suggestion = await ok(cloud_mail, "mail_suggest_reply", uid=got["uid"])
-    assert suggestion["body"].startswith("Hello Alice,")
-    draft = await ok(cloud_mail, "mail_draft_reply", uid=got["uid"], body=suggestion["body"])
-    request = await ok(cloud_mail, "mail_request_send", task_id=task_id, draft_id=draft["draft_id"])
-    return {"task_id": task_id, "draft": draft, "request": request}
 
 
 async def test_us1_end_to_end(
@@ -47,7 +28,7 @@ async def test_us1_end_to_end(
         Client(build_vault(make_settings("cloud"), clock)) as cloud_vault,
         Client(email_servers("local")) as local_mail,
     ):
-        flow = await _draft_and_request(cloud_mail, cloud_vault, mail)
+        flow = await draft_and_request(cloud_mail, cloud_vault, mail)
         draft, request = flow["draft"], flow["request"]
         assert draft["subject"] == "Re: Invoice question"  # type: ignore[index]
         assert draft["in_reply_to"] == "<q1@client.example.test>"  # type: ignore[index]
@@ -107,7 +88,7 @@ async def test_person_edits_the_body_before_approving(
         Client(build_vault(make_settings("cloud"), clock)) as cloud_vault,
         Client(email_servers("local")) as local_mail,
     ):
-        flow = await _draft_and_request(cloud_mail, cloud_vault, mail)
+        flow = await draft_and_request(cloud_mail, cloud_vault, mail)
         pending = vault_path / flow["request"]["path"]  # type: ignore[index]
         text = pending.read_text()
         start = text.index("<!-- aie:edit body -->\n") + len("<!-- aie:edit body -->\n")
@@ -134,7 +115,7 @@ async def test_tampered_or_expired_approval_sends_nothing(
         Client(build_vault(make_settings("cloud"), clock)) as cloud_vault,
         Client(email_servers("local")) as local_mail,
     ):
-        flow = await _draft_and_request(cloud_mail, cloud_vault, mail)
+        flow = await draft_and_request(cloud_mail, cloud_vault, mail)
         approval_id = flow["request"]["approval_id"]  # type: ignore[index]
         pending = vault_path / flow["request"]["path"]  # type: ignore[index]
         approved = vault_path / "Approved" / pending.name
@@ -166,7 +147,7 @@ async def test_pending_approval_is_not_sent(
         Client(build_vault(make_settings("cloud"), clock)) as cloud_vault,
         Client(email_servers("local")) as local_mail,
     ):
-        flow = await _draft_and_request(cloud_mail, cloud_vault, mail)
+        flow = await draft_and_request(cloud_mail, cloud_vault, mail)
         text = await error_text(
             local_mail, "mail_send_approved", approval_id=flow["request"]["approval_id"]
         )  # type: ignore[index]
@@ -180,7 +161,7 @@ async def test_cloud_has_no_send_tool_and_the_service_refuses(
     from servers.email_mcp.outbox import send_approved
     from servers.email_mcp.service import EmailService
     from shared.errors import RoleForbidden
-    from tests.email.conftest import imap_settings, smtp_settings
+    from tests.support.mail_fixtures import imap_settings, smtp_settings
 
     async with Client(email_servers("cloud")) as cloud, Client(email_servers("local")) as local:
         cloud_tools = {t.name for t in (await cloud.list_tools()).tools}

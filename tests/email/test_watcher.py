@@ -10,7 +10,7 @@ import pytest
 
 from servers.email_mcp.service import EmailService
 from servers.email_mcp.watcher import InboxWatcher
-from tests.email.conftest import imap_settings, incoming
+from tests.support.mail_fixtures import imap_settings, incoming
 from tests.support.mail_servers import MailServers
 
 pytestmark = pytest.mark.anyio

@@ -9,7 +9,8 @@ from servers.odoo_mcp import execute
 from servers.odoo_mcp.service import OdooService
 from shared.errors import RoleForbidden
 from shared.vault_files import read_doc, write_doc
-from tests.odoo.conftest import (
+from tests.support.approving import approve_request as approve
+from tests.support.odoo_fixtures import (
     CONSULTING,
     count,
     first_invoice_name,
@@ -17,8 +18,7 @@ from tests.odoo.conftest import (
     raw_odoo,
     read_move,
 )
-from tests.odoo.test_us2_flow import approve
-from tests.vault.helpers import error_text, ok, snapshot
+from tests.support.tool_calls import error_text, ok, snapshot
 
 pytestmark = [pytest.mark.anyio, pytest.mark.clock]
 

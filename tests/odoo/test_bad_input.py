@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from tests.odoo.conftest import CONSULTING, count, raw_odoo
-from tests.vault.helpers import error_text, ok, snapshot
+from tests.support.odoo_fixtures import CONSULTING, count, raw_odoo
+from tests.support.tool_calls import error_text, ok, snapshot
 
 pytestmark = pytest.mark.anyio
 

@@ -8,8 +8,8 @@ from mcp import Client
 
 from servers.odoo_mcp.json2 import named_arguments
 from servers.odoo_mcp.rpc import OdooClient, OdooLoginFailed, OdooRefused, OdooUnavailable
-from tests.odoo.conftest import odoo_settings
-from tests.vault.helpers import error_text, ok
+from tests.support.odoo_fixtures import odoo_settings
+from tests.support.tool_calls import error_text, ok
 
 KEY = "acme-admin-api-key"
 

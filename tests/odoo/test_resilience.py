@@ -13,12 +13,18 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from servers.odoo_mcp.server import build_server
-from tests.odoo.conftest import CONSULTING, count, first_invoice_name, odoo_settings, read_move
 from tests.support.approving import approve
 from tests.support.clock import TODAY
 from tests.support.mail_servers import free_port
+from tests.support.odoo_fixtures import (
+    CONSULTING,
+    count,
+    first_invoice_name,
+    odoo_settings,
+    read_move,
+)
 from tests.support.odoo_standin import StandinProcess
-from tests.vault.helpers import error_text, ok
+from tests.support.tool_calls import error_text, ok
 
 pytestmark = [pytest.mark.anyio, pytest.mark.clock]
 BIN = Path(sys.executable).parent

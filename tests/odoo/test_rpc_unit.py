@@ -8,7 +8,7 @@ import odoorpc.error
 import pytest
 
 from servers.odoo_mcp.rpc import OdooClient, OdooLoginFailed, OdooRefused, OdooUnavailable
-from tests.odoo.conftest import odoo_settings
+from tests.support.odoo_fixtures import odoo_settings
 
 pytestmark = pytest.mark.anyio
 

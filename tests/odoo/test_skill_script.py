@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.odoo.conftest import first_invoice_name, read_move
 from tests.support.approving import approve
 from tests.support.node_tools import ROOT
+from tests.support.odoo_fixtures import first_invoice_name, read_move
 
 SCRIPT = ROOT / ".claude" / "skills" / "odoo-accounting" / "scripts" / "main_operation.py"
 

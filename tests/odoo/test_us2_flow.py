@@ -7,22 +7,15 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from mcp import Client
 
-from tests.odoo.conftest import CHAIR, CONSULTING, count, first_invoice_name, read_move
-from tests.support.approving import approve as approve_as_person
-from tests.vault.helpers import error_text, ok
+from tests.support.approving import approve_request as approve
+from tests.support.odoo_fixtures import CHAIR, CONSULTING, count, first_invoice_name, read_move
+from tests.support.tool_calls import error_text, ok
 
 pytestmark = [pytest.mark.anyio, pytest.mark.clock]
-
-
-def approve(vault: Path, request: dict[str, Any]) -> None:
-    """What a person does in Obsidian: move the request to Approved/."""
-    pending = vault / request["path"]
-    approve_as_person(vault, pending)
 
 
 def audit_actions(vault: Path) -> list[str]:

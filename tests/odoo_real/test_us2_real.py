@@ -11,7 +11,7 @@ from mcp import Client
 
 from tests.support.approving import approve
 from tests.support.real_odoo import RealOdoo, read_move, servers
-from tests.vault.helpers import error_text, ok
+from tests.support.tool_calls import error_text, ok
 
 pytestmark = [pytest.mark.anyio, pytest.mark.real_odoo]
 

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from orchestrator.demo import run_demo
 from orchestrator.syncpair import require_syncthing
-from tests.email.conftest import _ensure_dovecot
+from tests.support.mail_fixtures import ensure_dovecot
 
 pytestmark = pytest.mark.clock
 
@@ -22,7 +22,7 @@ SECRETS = ("ops-pw", "client-pw", "acme-admin-api-key", "acme-drafter-api-key")
 
 @pytest.mark.slow
 def test_the_demo_runs_the_platinum_gate(tmp_path: Path) -> None:
-    _ensure_dovecot()
+    ensure_dovecot()
     require_syncthing()
     console = Console(record=True, width=120)
     assert run_demo(console, tmp_path / "demo") == 0

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from orchestrator.demo import run_demo
 from orchestrator.syncpair import require_syncthing
-from tests.email.conftest import _ensure_dovecot
+from tests.support.mail_fixtures import ensure_dovecot
 from tests.support.node_tools import node_tool
 
 
@@ -19,7 +19,7 @@ from tests.support.node_tools import node_tool
 def test_the_demo_through_claude_code_shows_its_tool_calls(tmp_path: Path) -> None:
     """``ai-employee demo --claude-code``: acts 1 and 2 with the real Claude Code CLI and the
     scripted model; the same outcomes, and the timeline lists the tool calls it made."""
-    _ensure_dovecot()
+    ensure_dovecot()
     require_syncthing()
     node_tool("claude")
     console = Console(record=True, width=200)

@@ -20,7 +20,7 @@ from orchestrator.health import read_health
 from orchestrator.stack import PlatinumStack, on_dashboard, wait_until
 from orchestrator.syncpair import require_syncthing
 from orchestrator.toolbox import ToolBox
-from tests.email.conftest import _ensure_dovecot
+from tests.support.mail_fixtures import ensure_dovecot
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
@@ -44,7 +44,7 @@ async def _claim_and_request(tools: ToolBox, task_id: str, body: str) -> dict[st
 
 
 async def test_us3_both_claim_while_apart_one_reply(tmp_path: Path) -> None:
-    _ensure_dovecot()
+    ensure_dovecot()
     require_syncthing()
     with PlatinumStack(tmp_path / "stack") as stack:
         message_id = stack.client_sends("Renewal", "Can we renew for a year?")

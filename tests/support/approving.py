@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from shared.settings import CoreSettings
 from shared.vault import Vault
@@ -21,3 +22,17 @@ def approve(vault: Path, pending: Path) -> Path:
     target = vault / "Approved" / pending.name
     shutil.move(pending, target)
     return target
+
+
+def approve_request(vault: Path, request: dict[str, Any]) -> Path:
+    """Approve what a ``*_request*`` tool returned (its ``path`` in the vault)."""
+    return approve(vault, vault / request["path"])
+
+
+def approve_all(vault: Path) -> list[str]:
+    """Approve every request waiting in ``Pending_Approval/``; their ids."""
+    moved = []
+    for pending in sorted((vault / "Pending_Approval").rglob("appr-*.md")):
+        approve(vault, pending)
+        moved.append(pending.stem)
+    return moved

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.sync.test_syncthing_config import CLOUD, LOCAL
+from tests.support.device_ids import CLOUD, LOCAL
 
 BIN = Path(sys.executable).parent
 

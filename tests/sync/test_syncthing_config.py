@@ -26,10 +26,9 @@ from orchestrator.syncthing_config import (
     plan_from_env,
 )
 from orchestrator.vault_init import init_vault
+from tests.support.device_ids import CLOUD, LOCAL
 
 ROOT = Path(__file__).resolve().parents[2]
-CLOUD = "MFZWI3D-BONSGYC-YLTMRWG-C43ENR5-QXGZDMM-FZWI3DP-BONSGYY-LTMRWAD"
-LOCAL = "P56IOI7-MZJNU2Y-IQGDREY-DM2MGTI-MGL3BXN-PQ6W5BM-TBBZ4TJ-XZWICQ2"
 ADDRESS = "tcp://vm.example.com:22000"
 SKIP_REASON = (
     "!!! SYNCTHING NOT INSTALLED: the generated configuration was NOT tried on a real "

@@ -8,7 +8,7 @@ import pytest
 from mcp import Client
 
 from servers.vault_mcp.server import build_server
-from tests.vault.helpers import error_text, ok, snapshot
+from tests.support.tool_calls import error_text, ok, snapshot
 
 pytestmark = pytest.mark.anyio
 

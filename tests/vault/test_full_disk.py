@@ -14,7 +14,7 @@ from orchestrator.vault_init import init_vault
 from servers.vault_mcp.server import build_server
 from tests.support.clock import FakeClock
 from tests.support.small_disk import fill, small_disk
-from tests.vault.helpers import error_text, ok
+from tests.support.tool_calls import error_text, ok
 
 pytestmark = [
     pytest.mark.anyio,

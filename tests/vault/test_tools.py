@@ -6,7 +6,7 @@ import pytest
 from mcp import Client
 
 from servers.vault_mcp.server import build_server
-from tests.vault.helpers import error_text, ok
+from tests.support.tool_calls import error_text, ok
 
 pytestmark = [pytest.mark.anyio, pytest.mark.clock]
 

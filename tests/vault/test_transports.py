@@ -15,7 +15,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from tests.support.node_tools import node_tool
-from tests.vault.helpers import error_text, ok
+from tests.support.tool_calls import error_text, ok
 
 pytestmark = pytest.mark.anyio
 BIN = Path(sys.executable).parent

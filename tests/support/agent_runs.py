@@ -1,4 +1,4 @@
-"""The agents' tests use the real mail servers and the Odoo stand-in of the other suites."""
+"""Running ``ai-employee cloud|local`` as a process in the tests, with its environment."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-
-from tests.email.conftest import mail  # noqa: F401 - a real Dovecot + SMTP per test
-from tests.odoo.conftest import odoo, standin  # noqa: F401 - the Odoo stand-in
 
 BIN = Path(sys.executable).parent
 
@@ -39,4 +36,24 @@ def run_agent(env: dict[str, str], role: str, passes: int = 1) -> subprocess.Com
         capture_output=True,
         text=True,
         timeout=120,
+    )
+
+
+INVOICE_TASK = """Azure Interior asked for the November consulting invoice.
+
+```invoice
+partner: Azure Interior
+reference: PO-2026-11
+lines:
+  - {description: Consulting November, quantity: 12, price_unit: 100}
+```
+"""
+
+
+def create_task(vault: Path, env: dict[str, str], title: str, body: str) -> None:
+    from shared.settings import CoreSettings
+    from shared.vault import Vault
+
+    Vault(CoreSettings(role="cloud", vault=vault)).tasks.create(
+        "accounting", title, body, source_id=title
     )

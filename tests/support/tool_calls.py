@@ -1,4 +1,4 @@
-"""Small helpers for calling vault tools and snapshotting a vault."""
+"""Calling MCP tools in tests (the result, or the error text) and snapshotting a vault."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Fixtures for the email tests: a fresh real Dovecot + SMTP per test, and servers."""
+"""Mail for the tests: a fresh real Dovecot + SMTP per test (fixture ``mail``), email-mcp
+servers wired to it (``email_servers``), their settings, and a sample incoming mail.
+Registered for every test by ``tests/conftest.py``."""
 
 from __future__ import annotations
 
@@ -9,14 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp import Client
 from mcp.server import MCPServer
 
 from servers.email_mcp.server import build_server
 from shared.settings import CoreSettings, ImapSettings, SmtpSettings
 from tests.support.mail_servers import MailServers, dovecot_available
+from tests.support.tool_calls import ok
 
 
-def _ensure_dovecot() -> None:
+def ensure_dovecot() -> None:
     if dovecot_available():
         return
     subprocess.run(
@@ -34,7 +38,7 @@ def _ensure_dovecot() -> None:
 
 @pytest.fixture
 def mail() -> Iterator[MailServers]:
-    _ensure_dovecot()
+    ensure_dovecot()
     with MailServers() as servers:
         yield servers
 
@@ -101,3 +105,24 @@ def incoming(
         msg[name.replace("_", "-")] = value
     msg.set_content(body)
     return msg.as_bytes()
+
+
+async def draft_and_request(
+    cloud_mail: Client, cloud_vault: Client, mail: MailServers
+) -> dict[str, object]:
+    """US1 on the cloud up to the approval request: one mail, triaged, claimed, read,
+    drafted, requested."""
+    mail.deliver("ops@example.test", incoming())
+    triaged = await ok(cloud_mail, "mail_triage")
+    assert len(triaged["created"]) == 1
+    task_id = triaged["created"][0]
+    claim = await ok(cloud_vault, "task_claim", task_id=task_id)
+    assert claim["claimed"]
+    task = (await ok(cloud_vault, "task_get", task_id=task_id))["task"]
+    got = await ok(cloud_mail, "mail_get", uid=task["meta"]["uid"])
+    assert got["message_id"] == "<q1@client.example.test>"
+    suggestion = await ok(cloud_mail, "mail_suggest_reply", uid=got["uid"])
+    assert suggestion["body"].startswith("Hello Alice,")
+    draft = await ok(cloud_mail, "mail_draft_reply", uid=got["uid"], body=suggestion["body"])
+    request = await ok(cloud_mail, "mail_request_send", task_id=task_id, draft_id=draft["draft_id"])
+    return {"task_id": task_id, "draft": draft, "request": request}

@@ -1,5 +1,7 @@
-"""Fixtures for the Odoo tests: one protocol-faithful Odoo stand-in per module, re-seeded
-for every test, and odoo-mcp servers of either role wired to it and to a fresh vault."""
+"""The Odoo stand-in for the tests: one per module (``standin``), re-seeded for every test
+(``odoo``), odoo-mcp servers of either role wired to it and to a fresh vault
+(``odoo_servers``), and plain-odoorpc readers. Registered for every test by
+``tests/conftest.py``."""
 
 from __future__ import annotations
 

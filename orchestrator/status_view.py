@@ -13,18 +13,9 @@ from orchestrator.health import read_health
 from servers.vault_mcp.models import VaultStatus
 from servers.vault_mcp.service import VaultService
 from shared.settings import CoreSettings
+from shared.text import ago
 
 __all__ = ["render_status", "show_status"]
-
-
-def _age(seconds: float) -> str:
-    if seconds < 0:
-        return "never"
-    if seconds < 120:
-        return f"{seconds:.0f}s ago"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f}m ago"
-    return f"{seconds / 3600:.1f}h ago"
 
 
 def render_status(
@@ -47,7 +38,7 @@ def render_status(
         agents.add_row(
             beat.agent,
             beat.role,
-            f"[{style}]{_age(beat.age_seconds)}[/]",
+            f"[{style}]{ago(beat.age_seconds)}[/]",
             f"{process}{beat.status} {beat.note}".strip(),
         )
     if not status.heartbeats:
@@ -98,7 +89,7 @@ def render_status(
         problems.add_row("none", "")
 
     sync = status.sync
-    peers = ", ".join(f"{a} {_age(age)}" for a, age in sync["peers"].items()) or "none seen"
+    peers = ", ".join(f"{a} {ago(age)}" for a, age in sync["peers"].items()) or "none seen"
     marker = "Syncthing folder" if sync["syncthing_folder_marker"] else "no Syncthing marker"
     footer = Panel(
         f"Vault {status.vault}\nSync: {marker}; "

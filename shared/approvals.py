@@ -285,19 +285,11 @@ class Approvals:
     # -- executing -----------------------------------------------------------------------------
     def load_for_execution(self, approval_id: str, action: str) -> Executable:
         """The approval, if it may be executed now; else a clear refusal (and an audit line)."""
-        try:
+        refused = (ApprovalRequired, ApprovalExpired, ParamsChanged, AlreadyExecuted)
+        with self.audit.refusals(action, approval_id, *refused):
             item = self._check(approval_id, action)
             self._check_witnessed(item)
             return item
-        except (ApprovalRequired, ApprovalExpired, ParamsChanged, AlreadyExecuted) as refusal:
-            self.audit.record(
-                f"{action}_refused",
-                approval_id,
-                approval_id=approval_id,
-                result="refused",
-                detail=str(refusal),
-            )
-            raise
 
     def _check(self, approval_id: str, action: str) -> Executable:
         path, state = self.locate(approval_id)

@@ -97,6 +97,25 @@ class AuditLog:
     def path_for(self, day: datetime) -> Path:
         return self.layout.logs / f"{day:%Y-%m-%d}.{self.agent}.jsonl"
 
+    def refusal(self, action: str, approval_id: str, error: BaseException) -> None:
+        """The ``<action>_refused`` line of an approval that was not executed, and why."""
+        self.record(
+            f"{action}_refused",
+            approval_id,
+            approval_id=approval_id,
+            result="refused",
+            detail=str(error),
+        )
+
+    @contextlib.contextmanager
+    def refusals(self, action: str, approval_id: str, *kinds: type[Exception]) -> Iterator[None]:
+        """Run the block; a refusal of one of ``kinds`` is audited, then goes on up."""
+        try:
+            yield
+        except kinds as error:
+            self.refusal(action, approval_id, error)
+            raise
+
     def record(
         self,
         action: str,

@@ -1,11 +1,12 @@
-"""Text from outside (mail headers, names) made fit for a one-line title."""
+"""Text for people: outside text (mail headers, names) made fit for a one-line title, and
+how long ago something happened."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-__all__ = ["one_line"]
+__all__ = ["ago", "one_line"]
 
 _BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _SPACES = re.compile(r"\s+")
@@ -27,3 +28,14 @@ def one_line(text: str, limit: int, empty: str = "") -> str:
     if len(line) > limit:
         line = line[: limit - 1].rstrip() + "…"
     return line
+
+
+def ago(seconds: float) -> str:
+    """``12 s ago``, ``5 min ago``, ``1.5 h ago``; ``never`` for a negative age."""
+    if seconds < 0:
+        return "never"
+    if seconds < 120:
+        return f"{seconds:.0f} s ago"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min ago"
+    return f"{seconds / 3600:.1f} h ago"

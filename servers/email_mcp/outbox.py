@@ -36,17 +36,8 @@ async def send_approved(service: EmailService, approval_id: str) -> SendResult:
         raise WrongState("SMTP is not configured (AIE_SMTP_*); the local machine needs it to send")
     item = vault.approvals.load_for_execution(approval_id, "send_email")
     params = item.params
-    try:
+    with vault.audit.refusals("send_email", approval_id, InvalidInput):
         message = compose.build_message(params, vault.clock())
-    except InvalidInput as error:
-        vault.audit.record(
-            "send_email_refused",
-            approval_id,
-            approval_id=approval_id,
-            result="refused",
-            detail=str(error),
-        )
-        raise
     recipients = list(params["to"]) + list(params.get("cc") or [])
     message_id = str(params["message_id"])
     intent = {"message_id": message_id, "to": recipients}

@@ -10,7 +10,6 @@ from datetime import date
 from typing import Annotated, Any
 
 from mcp.server import MCPServer
-from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from servers.email_mcp.drafter import draft_reply_text
@@ -40,18 +39,15 @@ from shared.settings import (
     load,
     resolve_mail_address,
 )
+from shared.tool_hints import ToolHints
 
 __all__ = ["build_server", "main"]
 
-READ = ToolAnnotations(
-    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
-)
-WRITE = ToolAnnotations(
-    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
-)
-SEND = ToolAnnotations(
-    read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=True
-)
+HINTS = ToolHints(open_world=True)
+READ = HINTS.read
+WRITE = HINTS.write
+SEND = HINTS.irreversible
+
 
 Folder = Annotated[str, Field(min_length=1, max_length=200, description="IMAP folder")]
 Uid = Annotated[int, Field(ge=1, description="The message's uid, as mail_list returns it")]

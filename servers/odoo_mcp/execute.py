@@ -36,13 +36,7 @@ def _crash_point(name: str) -> None:
 
 
 def _refuse(service: OdooService, item: Executable, error: Exception) -> Exception:
-    service.vault.audit.record(
-        f"{item.action}_refused",
-        item.approval_id,
-        approval_id=item.approval_id,
-        result="refused",
-        detail=str(error),
-    )
+    service.vault.audit.refusal(item.action, item.approval_id, error)
     return error
 
 

@@ -9,7 +9,6 @@ import sys
 from typing import Annotated, Any
 
 from mcp.server import MCPServer
-from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from servers.odoo_mcp import execute, invoices, partners, requests
@@ -33,18 +32,15 @@ from shared.errors import AIEError
 from shared.ids import ApprovalId, TaskId
 from shared.serving import parse_transport, run, setup_logging, tool
 from shared.settings import CoreSettings, OdooSettings, load
+from shared.tool_hints import ToolHints
 
 __all__ = ["build_server", "main"]
 
-READ = ToolAnnotations(
-    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
-)
-WRITE = ToolAnnotations(
-    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
-)
-EXECUTE = ToolAnnotations(
-    read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True
-)
+HINTS = ToolHints(open_world=True)
+READ = HINTS.read
+WRITE = HINTS.write
+EXECUTE = HINTS.irreversible_once
+
 
 InvoiceId = Annotated[int, Field(ge=1, description="The invoice's id in Odoo (invoice_id)")]
 PartnerRef = Annotated[

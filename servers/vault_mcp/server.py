@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
-from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from servers.vault_mcp.models import (
@@ -37,19 +36,16 @@ from shared.serving import parse_transport, run, setup_logging, tool
 from shared.settings import CoreSettings, load
 from shared.signals import Heartbeat
 from shared.tasks import TaskState
+from shared.tool_hints import ToolHints
 from shared.vault_files import MAX_BODY_CHARS
 
 __all__ = ["build_server", "main"]
 
-READ = ToolAnnotations(
-    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-)
-WRITE = ToolAnnotations(
-    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
-)
-IDEMPOTENT = ToolAnnotations(
-    read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-)
+HINTS = ToolHints(open_world=False)
+READ = HINTS.read
+WRITE = HINTS.write
+IDEMPOTENT = HINTS.idempotent
+
 
 Domain = Annotated[
     Literal["email", "accounting", "general"],
@@ -225,13 +221,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         return service.audit_query(since, action, target, actor, limit)
 
     if settings.role == "local":
-        destructive = ToolAnnotations(
-            read_only_hint=False,
-            destructive_hint=True,
-            idempotent_hint=False,
-            open_world_hint=False,
-        )
-        tool(mcp, destructive)(approval_decide)
+        tool(mcp, HINTS.irreversible)(approval_decide)
         tool(mcp, IDEMPOTENT)(dashboard_refresh)
 
     @mcp.resource("vault://dashboard", mime_type="text/markdown")

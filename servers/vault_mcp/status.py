@@ -14,6 +14,7 @@ from shared.clock import to_iso
 from shared.layout import CONFLICTS, Layout, is_hidden
 from shared.signals import Signals
 from shared.tasks import TaskStore
+from shared.text import ago
 
 __all__ = ["collect_status", "status_markdown"]
 
@@ -97,22 +98,12 @@ def collect_status(
     )
 
 
-def _age(seconds: float) -> str:
-    if seconds < 0:
-        return "never"
-    if seconds < 120:
-        return f"{seconds:.0f} s ago"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min ago"
-    return f"{seconds / 3600:.1f} h ago"
-
-
 def status_markdown(status: VaultStatus) -> str:
     """The status as the Dashboard shows it."""
     c = status.counts
     lines = ["## Agents", "", "| agent | role | last seen | status |", "| --- | --- | --- | --- |"]
     lines += [
-        f"| {b.agent} | {b.role} | {_age(b.age_seconds)} | {b.status} {b.note} |"
+        f"| {b.agent} | {b.role} | {ago(b.age_seconds)} | {b.status} {b.note} |"
         for b in status.heartbeats
     ] or ["| (no heartbeat yet) | | | |"]
     na = ", ".join(f"{k} {v}" for k, v in c["needs_action"].items()) or "none"

@@ -115,5 +115,6 @@ def show_status(console: Console, vault: Path | None) -> int:
     service = VaultService(settings)
     errors = [e for e in service.vault.audit.events() if e.get("result") not in ("ok", None)]
     health = read_health(settings.state_path)
-    console.print(render_status(service.status(), errors, health))
+    # a display command: the laptop's listing of pending approvals must not count as seen
+    console.print(render_status(service.status(witness=False), errors, health))
     return 0

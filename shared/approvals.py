@@ -156,7 +156,12 @@ class Approvals:
             reason=str(meta.get("reason") or ""),
         )
 
-    def query(self, state: ApprovalState | None = None) -> list[ApprovalSummary]:
+    def query(
+        self, state: ApprovalState | None = None, witness: bool = True
+    ) -> list[ApprovalSummary]:
+        """The approvals in ``state`` (all by default). On the laptop, listing the pending
+        ones records that they were seen here (the witness execution requires), unless
+        ``witness`` is False: a display that changes nothing."""
         folders: list[tuple[Path, ApprovalState]] = []
         pending = self.root / "Pending_Approval"
         if pending.is_dir():
@@ -175,7 +180,7 @@ class Approvals:
                     meta = read_doc(path).meta
                 except Exception:  # noqa: BLE001 - a broken file is listed by status, not here
                     continue
-                if folder_state == "pending" and self.witnesses is not None:
+                if folder_state == "pending" and witness and self.witnesses is not None:
                     self.witnesses.record(path.stem, str(meta.get("params_hash") or ""))
                 found.append(self.summary(path, folder_state, meta))
         return sorted(found, key=lambda a: a.created)

@@ -33,9 +33,12 @@ class VaultService:
         self.dashboard = Dashboard(settings.vault, settings.agent, self.vault.audit, clock)
         self.operator = settings.operator
 
-    def status(self) -> VaultStatus:
+    def status(self, witness: bool = True) -> VaultStatus:
+        """The vault's state; ``witness=False`` for a display that must change nothing."""
         v = self.vault
-        return collect_status(v.tasks, v.claims, v.approvals, v.signals, self.conflicts, v.role)
+        return collect_status(
+            v.tasks, v.claims, v.approvals, v.signals, self.conflicts, v.role, witness
+        )
 
     def claim(self, task_id: str) -> ClaimResult:
         outcome = self.vault.claims.claim(task_id)

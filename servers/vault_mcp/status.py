@@ -48,6 +48,7 @@ def collect_status(
     signals: Signals,
     conflicts: Conflicts,
     role: str,
+    witness: bool = True,
 ) -> VaultStatus:
     layout = Layout(store.root)
     pending_by_domain = {}
@@ -70,7 +71,7 @@ def collect_status(
         "conflicts": _count_md(store.root / CONFLICTS),
         "updates_unmerged": _count_md(layout.updates),
     }
-    pending = approvals.query("pending")
+    pending = approvals.query("pending", witness=witness)
     copies = conflicts.sync_copies()
     beats = signals.all()
     sync: dict[str, Any] = {

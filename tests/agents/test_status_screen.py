@@ -68,3 +68,29 @@ def test_status_reads_well_at_80_columns(vault_path: Path, tmp_path: Path) -> No
     assert "in progress · cloud-agent" in text
     assert "Send the reply to Alice" in text
     assert "local-agent: " in text and "refused the login" in text  # the agent's last error
+
+
+def test_status_changes_nothing_in_the_vault_or_its_state(vault_path: Path) -> None:
+    """A display command: no witness of the pending approval, no file written or moved."""
+    cloud = Vault(CoreSettings(role="cloud", vault=vault_path))
+    task, _ = cloud.tasks.create("email", "Reply to Alice", "b", source_id="<a@x>")
+    cloud.claims.claim(task.id)
+    cloud.request_approval(task.id, "send_email", {"to": ["a@example.test"]}, "Send it")
+    before = every_file(vault_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIE_")}
+    for role in ("local", "cloud"):
+        shown = subprocess.run(
+            [str(BIN / "ai-employee"), "status", "--vault", str(vault_path)],
+            env=env | {"AIE_ROLE": role},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert shown.returncode == 0, shown.stderr
+        assert "Send it" in shown.stdout or "pending" in shown.stdout.lower()
+        assert every_file(vault_path) == before
+
+
+def every_file(root: Path) -> dict[str, bytes]:
+    """Every file under ``root``, hidden state included, with its bytes."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}

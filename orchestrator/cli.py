@@ -97,10 +97,11 @@ def watch(
         float, typer.Option(help="Seconds per IDLE cycle (polls at least this often)")
     ] = 25.0,
 ) -> None:
-    """Watch the inbox (IMAP IDLE) and turn new mail into vault tasks, until SIGTERM."""
-    from orchestrator.watch import run_watch
+    """Watch the inbox (IMAP IDLE) and turn new mail into vault tasks, until SIGTERM
+    (the same as ``email-watch``, the email server's own daemon)."""
+    from servers.email_mcp.daemon import run_watch
 
-    raise typer.Exit(run_watch(cycle))
+    raise typer.Exit(run_watch(cycle, "ai-employee watch"))
 
 
 @sync_app.command("config")

@@ -25,8 +25,7 @@ module.exports = {
     {
       ...common,
       name: "aie-inbox-watcher",
-      script: path.join(BIN, "ai-employee"),
-      args: "watch",
+      script: path.join(BIN, "email-watch"),
       out_file: path.join(LOGS, "inbox-watcher.out.log"),
       error_file: path.join(LOGS, "inbox-watcher.err.log"),
     },

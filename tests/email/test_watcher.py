@@ -4,7 +4,12 @@ restart of the IMAP server mid-watch loses no mail."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -111,3 +116,31 @@ async def test_imap_restart_mid_watch_misses_no_mail(
     finally:
         watcher.stop()
         await asyncio.wait_for(running, 15)
+
+
+def test_email_watch_is_the_email_servers_own_daemon(mail: MailServers, vault_path) -> None:
+    """``email-watch`` as PM2 runs it: new mail becomes a task; SIGTERM ends it cleanly."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIE_")}
+    env |= mail.settings_env("ops@example.test") | {
+        "AIE_ROLE": "cloud",
+        "AIE_VAULT": str(vault_path),
+    }
+    watcher = subprocess.Popen(
+        [str(Path(sys.executable).parent / "email-watch"), "--cycle", "5"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        mail.deliver("ops@example.test", incoming())
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not list(
+            (vault_path / "Needs_Action" / "email").glob("*.md")
+        ):
+            time.sleep(0.2)
+        assert len(list((vault_path / "Needs_Action" / "email").glob("*.md"))) == 1
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        _, stderr = watcher.communicate(timeout=30)
+    assert watcher.returncode == 0, stderr

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import os
 import signal
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import ValidationError
+
+from servers.odoo_mcp.approval_params import PostInvoiceParams, RegisterPaymentParams
 from servers.odoo_mcp.invoices import describe
 from servers.odoo_mcp.models import Invoice, PaymentResult, PostResult
 from servers.odoo_mcp.requests import journal_id, lines_digest
@@ -40,24 +43,51 @@ def _refuse(service: OdooService, item: Executable, error: Exception) -> Excepti
     return error
 
 
-def _changes(params: dict[str, Any], invoice: Invoice, with_lines: bool) -> list[str]:
+Params = TypeVar("Params", PostInvoiceParams, RegisterPaymentParams)
+
+
+def _read_params(service: OdooService, item: Executable, model: type[Params]) -> Params:
+    """The approval's parameters as its action's model, or an audited refusal."""
+    try:
+        return model.model_validate(item.params)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise _refuse(
+            service,
+            item,
+            ParamsChanged(
+                item.approval_id,
+                f"approval {item.approval_id} does not hold what {item.action} needs "
+                f"({where}: {first['msg']}); nothing was done: ask for a new approval",
+            ),
+        ) from None
+
+
+def _changes(
+    params: PostInvoiceParams | RegisterPaymentParams, invoice: Invoice, with_lines: bool
+) -> list[str]:
     found = []
-    if invoice.partner_id != params.get("partner_id"):
-        found.append(f"partner {params.get('partner_name')} → {invoice.partner_name}")
-    if round(invoice.amount_total - float(params.get("amount_total", 0)), 2) != 0:
-        found.append(f"total {float(params['amount_total']):.2f} → {invoice.amount_total:.2f}")
-    if with_lines and lines_digest(invoice) != params.get("lines_digest"):
+    if invoice.partner_id != params.partner_id:
+        found.append(f"partner {params.partner_name} → {invoice.partner_name}")
+    if round(invoice.amount_total - params.amount_total, 2) != 0:
+        found.append(f"total {params.amount_total:.2f} → {invoice.amount_total:.2f}")
+    digest = params.lines_digest if isinstance(params, PostInvoiceParams) else None
+    if with_lines and lines_digest(invoice) != digest:
         found.append("lines")
     return found
 
 
 def _check_target(
-    service: OdooService, item: Executable, invoice: Invoice, with_lines: bool
+    service: OdooService,
+    item: Executable,
+    params: PostInvoiceParams | RegisterPaymentParams,
+    invoice: Invoice,
+    with_lines: bool,
 ) -> None:
-    params = item.params
     changes = []
-    if params.get("db") != service.settings.db:
-        changes.append(f"database {params.get('db')} → {service.settings.db}")
+    if params.db != service.settings.db:
+        changes.append(f"database {params.db} → {service.settings.db}")
     changes += _changes(params, invoice, with_lines)
     if changes:
         raise _refuse(
@@ -75,12 +105,13 @@ async def post_approved(service: OdooService, approval_id: str) -> PostResult:
     service.require_live("invoice_post_approved")
     vault = service.vault
     item = vault.approvals.load_for_execution(approval_id, "post_invoice")
-    invoice_id = int(item.params["invoice_id"])
+    params = _read_params(service, item, PostInvoiceParams)
+    invoice_id = params.invoice_id
     with vault.ledger.run(approval_id, {"invoice_id": invoice_id}) as entry:
         invoice = await service.invoice(invoice_id)
         ours = entry.interrupted and entry.status == "posting"
         if invoice.state == "posted" and not ours:
-            _check_target(service, item, invoice, with_lines=True)
+            _check_target(service, item, params, invoice, with_lines=True)
             return _finish_post(service, item, entry, invoice, already=True)
         if invoice.state == "cancel":
             raise _refuse(
@@ -88,7 +119,7 @@ async def post_approved(service: OdooService, approval_id: str) -> PostResult:
                 item,
                 WrongState(f"invoice {invoice_id} was cancelled in Odoo; nothing was posted"),
             )
-        _check_target(service, item, invoice, with_lines=True)
+        _check_target(service, item, params, invoice, with_lines=True)
         if invoice.state == "draft":
             vault.ledger.mark(entry, "posting")
             vault.audit.record(
@@ -144,24 +175,24 @@ async def register_payment_approved(service: OdooService, approval_id: str) -> P
     service.require_live("payment_register_approved")
     vault = service.vault
     item = vault.approvals.load_for_execution(approval_id, "register_payment")
-    p = item.params
-    invoice_id = int(p["invoice_id"])
-    memo = f"{p.get('invoice_name')} {approval_id}"
+    p = _read_params(service, item, RegisterPaymentParams)
+    invoice_id = p.invoice_id
+    memo = f"{p.invoice_name} {approval_id}"
     with vault.ledger.run(
-        approval_id, {"invoice_id": invoice_id, "amount": p["amount"], "memo": memo}
+        approval_id, {"invoice_id": invoice_id, "amount": p.amount, "memo": memo}
     ) as entry:
         if entry.interrupted and entry.status == "registering":
             found = await _payment_by_memo(service, memo)
             if found is not None:
-                return await _finish_payment(service, item, entry, found, recovered=True)
+                return await _finish_payment(service, item, p, entry, found, recovered=True)
         invoice = await service.invoice(invoice_id)
-        _check_target(service, item, invoice, with_lines=False)
+        _check_target(service, item, p, invoice, with_lines=False)
         problems = []
         if invoice.state != "posted":
             problems.append(f"it is {invoice.state}, not posted")
-        if round(invoice.amount_residual - float(p["residual_at_request"]), 2) != 0:
+        if round(invoice.amount_residual - p.residual_at_request, 2) != 0:
             problems.append(
-                f"the amount due went from {float(p['residual_at_request']):.2f} to "
+                f"the amount due went from {p.residual_at_request:.2f} to "
                 f"{invoice.amount_residual:.2f} (another payment?)"
             )
         if problems:
@@ -174,16 +205,16 @@ async def register_payment_approved(service: OdooService, approval_id: str) -> P
                     f"({'; '.join(problems)}); nothing was registered: ask for a new approval",
                 ),
             )
-        vals: dict[str, Any] = {"amount": float(p["amount"]), "communication": memo}
-        vals["payment_date"] = p.get("payment_date") or service.today().isoformat()
-        if p.get("journal"):
-            vals["journal_id"] = await journal_id(service, str(p["journal"]))
+        vals: dict[str, Any] = {"amount": p.amount, "communication": memo}
+        vals["payment_date"] = p.payment_date or service.today().isoformat()
+        if p.journal:
+            vals["journal_id"] = await journal_id(service, p.journal)
         vault.ledger.mark(entry, "registering")
         vault.audit.record(
             "odoo_payment_start",
             f"account.move/{invoice_id}",
             approval_id=approval_id,
-            params={"amount": p["amount"], "invoice": invoice.name},
+            params={"amount": p.amount, "invoice": invoice.name},
         )
         context = {"active_model": "account.move", "active_ids": [invoice_id]}
         try:
@@ -215,7 +246,7 @@ async def register_payment_approved(service: OdooService, approval_id: str) -> P
                 f"Odoo registered no payment with memo {memo!r}; "
                 f"check invoice {invoice.name} in Odoo"
             )
-        return await _finish_payment(service, item, entry, found, recovered=False)
+        return await _finish_payment(service, item, p, entry, found, recovered=False)
 
 
 async def _payment_by_memo(service: OdooService, memo: str) -> dict[str, Any] | None:
@@ -228,18 +259,22 @@ async def _payment_by_memo(service: OdooService, memo: str) -> dict[str, Any] | 
 
 
 async def _finish_payment(
-    service: OdooService, item: Executable, entry: Any, payment: dict[str, Any], recovered: bool
+    service: OdooService,
+    item: Executable,
+    p: RegisterPaymentParams,
+    entry: Any,
+    payment: dict[str, Any],
+    recovered: bool,
 ) -> PaymentResult:
     vault = service.vault
-    p = item.params
-    invoice = await service.invoice(int(p["invoice_id"]))
+    invoice = await service.invoice(p.invoice_id)
     outcome = {
         "payment_id": payment["id"],
         "payment": payment.get("name") or None,
         "amount": payment["amount"],
         "payment_state": invoice.payment_state,
     }
-    warning = no_entry_warning(invoice, float(p["residual_at_request"]), payment)
+    warning = no_entry_warning(invoice, p.residual_at_request, payment)
     if warning:
         outcome["warning"] = warning
     vault.ledger.finish(entry, outcome)

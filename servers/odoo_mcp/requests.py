@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any
 
+from servers.odoo_mcp.approval_params import PostInvoiceParams, RegisterPaymentParams
 from servers.odoo_mcp.invoices import describe
 from servers.odoo_mcp.models import ApprovalRequested, Invoice
 from servers.odoo_mcp.service import OdooService
@@ -48,19 +48,19 @@ async def request_post(
         raise InvalidInput(
             f"Odoo would refuse to post invoice {invoice_id}: " + "; ".join(problems)
         )
-    params = {
-        "db": service.settings.db,
-        "invoice_id": invoice.invoice_id,
-        "move_type": invoice.move_type,
-        "partner_id": invoice.partner_id,
-        "partner_name": invoice.partner_name,
-        "amount_untaxed": invoice.amount_untaxed,
-        "amount_total": invoice.amount_total,
-        "currency": invoice.currency,
-        "invoice_date": _iso(invoice.invoice_date),
-        "due_date": _iso(invoice.due_date),
-        "lines_digest": lines_digest(invoice),
-    }
+    params = PostInvoiceParams(
+        db=service.settings.db,
+        invoice_id=invoice.invoice_id,
+        move_type=invoice.move_type,
+        partner_id=invoice.partner_id,
+        partner_name=invoice.partner_name,
+        amount_untaxed=invoice.amount_untaxed,
+        amount_total=invoice.amount_total,
+        currency=invoice.currency,
+        invoice_date=_iso(invoice.invoice_date),
+        due_date=_iso(invoice.due_date),
+        lines_digest=lines_digest(invoice),
+    )
     summary = f"Post {describe(invoice)}"
     return await _request(
         service, task_id, "post_invoice", invoice, params, summary, _render(invoice)
@@ -100,20 +100,20 @@ async def request_payment(
         )
     if journal:
         await journal_id(service, journal)  # refuse an unknown journal now, not at execution
-    params = {
-        "db": service.settings.db,
-        "invoice_id": invoice.invoice_id,
-        "invoice_name": invoice.name,
-        "move_type": invoice.move_type,
-        "partner_id": invoice.partner_id,
-        "partner_name": invoice.partner_name,
-        "amount": pay,
-        "currency": invoice.currency,
-        "amount_total": invoice.amount_total,
-        "residual_at_request": invoice.amount_residual,
-        "payment_date": _iso(payment_date),
-        "journal": journal,
-    }
+    params = RegisterPaymentParams(
+        db=service.settings.db,
+        invoice_id=invoice.invoice_id,
+        invoice_name=invoice.name,
+        move_type=invoice.move_type,
+        partner_id=invoice.partner_id,
+        partner_name=invoice.partner_name,
+        amount=pay,
+        currency=invoice.currency,
+        amount_total=invoice.amount_total,
+        residual_at_request=invoice.amount_residual,
+        payment_date=_iso(payment_date),
+        journal=journal,
+    )
     verb = (
         "Register a payment received"
         if invoice.move_type.startswith("out_")
@@ -151,7 +151,7 @@ async def _request(
     task_id: str | None,
     action: str,
     invoice: Invoice,
-    params: dict[str, Any],
+    params: PostInvoiceParams | RegisterPaymentParams,
     summary: str,
     readable: str,
 ) -> ApprovalRequested:
@@ -162,7 +162,9 @@ async def _request(
         task, _ = vault.tasks.create("accounting", summary[:200], readable, source_id=source)
         task_id = task.id
         vault.claims.claim(task_id)
-    approval, created = vault.request_approval(task_id, action, params, summary, readable=readable)
+    approval, created = vault.request_approval(
+        task_id, action, params.to_params(), summary, readable=readable
+    )
     return ApprovalRequested(
         approval_id=approval.id,
         path=approval.path,

@@ -8,6 +8,7 @@ from mcp import Client
 from servers.odoo_mcp import execute
 from servers.odoo_mcp.service import OdooService
 from shared.errors import RoleForbidden
+from shared.vault import Vault
 from shared.vault_files import read_doc, write_doc
 from tests.support.approving import approve_request as approve
 from tests.support.odoo_fixtures import (
@@ -221,3 +222,24 @@ async def test_an_approval_the_laptop_never_saw_pending_is_put_back(
         approve(vault_path, request)  # now the person approves what the laptop has seen
         posted = await ok(local, "invoice_post_approved", approval_id=request["approval_id"])
     assert posted["state"] == "posted"
+
+
+async def test_an_approval_that_lacks_what_its_action_needs_is_refused(
+    odoo, odoo_servers, vault_path, make_settings
+) -> None:
+    """Parameters the executing side cannot read (an older version wrote them without the
+    lines' digest) are refused by name, with an audit line, and nothing is posted."""
+    async with Client(odoo_servers("cloud")) as cloud, Client(odoo_servers("local")) as local:
+        invoice, request = await _requested(cloud)
+        cloud_vault = Vault(make_settings("cloud"))
+        written = read_doc(vault_path / request["path"]).meta["params"]
+        old = {k: v for k, v in written.items() if k != "lines_digest"}
+        task, _ = cloud_vault.tasks.create("accounting", "Post it (old)", "b", source_id="old")
+        cloud_vault.claims.claim(task.id)
+        approval, _ = cloud_vault.request_approval(task.id, "post_invoice", old, "Post it")
+        approve(vault_path, {"path": approval.path})
+        refused = await error_text(local, "invoice_post_approved", approval_id=approval.id)
+    assert "does not hold what post_invoice needs" in refused and "lines_digest" in refused
+    assert read_move(odoo, invoice["invoice_id"])["state"] == "draft"
+    refusals = [e for e in _audit(vault_path) if e["action"] == "post_invoice_refused"]
+    assert refusals and "lines_digest" in refusals[-1]["detail"]

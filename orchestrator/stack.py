@@ -334,7 +334,8 @@ def on_dashboard(vault: Path, approval_id: str) -> bool:
         return False
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:
+def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll until ``predicate()`` is truthy; return its value, or raise TimeoutError."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

@@ -13,8 +13,11 @@ _SPACES = re.compile(r"\s+")
 
 
 def _visible(char: str) -> str:
-    if char in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp"):
+    category = unicodedata.category(char)
+    if char in _BIDI_CONTROLS or category in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp"):
         return " "
+    if category == "Cf":  # invisible formatting (a soft hyphen, a zero-width space): dropped
+        return ""
     return char
 
 

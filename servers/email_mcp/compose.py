@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from typing import Any
@@ -141,8 +142,12 @@ def build_message(params: dict[str, Any], now: datetime) -> EmailMessage:
         msg["X-Mailer"] = "ai-employee"
         msg.set_content(body)
         size = len(msg.as_bytes())
-    except (ValueError, UnicodeError) as error:  # the email package's own refusals
+    except (ValueError, UnicodeError, MessageError) as error:  # the email package's refusals
         raise InvalidInput(f"the message cannot be encoded: {error}") from None
+    except IndexError:  # Python's header parser on some ids, e.g. "<[>" (found by fuzzing)
+        raise InvalidInput(
+            "a Message-ID, In-Reply-To or References value cannot be parsed as one"
+        ) from None
     if size > MAX_MESSAGE_BYTES:
         raise InvalidInput(f"the message is larger than {MAX_MESSAGE_BYTES // 2**20} MB")
     return msg

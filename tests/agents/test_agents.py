@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.stack import wait_until
 from shared.signals import Signals
 from tests.support.agent_runs import BIN, INVOICE_TASK, agent_env, create_task, run_agent
 from tests.support.approving import approve_all
 from tests.support.mail_fixtures import incoming
-from tests.support.mail_servers import MailServers, wait_for
+from tests.support.mail_servers import MailServers
 from tests.support.node_tools import ROOT
 from tests.support.odoo_fixtures import count
 
@@ -41,7 +42,7 @@ def test_cloud_drafts_local_executes(mail: MailServers, odoo, vault_path: Path) 
     approve_all(vault_path)
     local = run_agent(local_env, "local")
     assert local.returncode == 0, local.stderr
-    wait_for(lambda: mail.messages("client@example.test"))
+    wait_until(lambda: mail.messages("client@example.test"))
     assert len(mail.deliveries) == 1
     assert count(odoo, "account.move", [["state", "=", "posted"]]) == 1
     assert list((vault_path / "Approved").glob("*.md")) == []
@@ -93,7 +94,7 @@ def test_sigterm_finishes_the_pass_and_stops_cleanly(
         text=True,
     )
     health_file = vault_path / ".aie" / "health-local-agent.json"
-    wait_for(
+    wait_until(
         lambda: health_file.is_file() and json.loads(health_file.read_text())["passes"] >= 1,
         timeout=60,
     )

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.stack import wait_until
 from tests.support.agent_runs import INVOICE_TASK, agent_env, create_task, run_agent
 from tests.support.approving import approve_all
 from tests.support.claude_cli import claude_code_env, follows_skill_order
 from tests.support.mail_fixtures import incoming
-from tests.support.mail_servers import MailServers, wait_for
+from tests.support.mail_servers import MailServers
 from tests.support.odoo_fixtures import count
 from tests.support.scripted_model import SEARCHES, ScriptedModel, Session, sessions
 
@@ -92,7 +93,7 @@ def test_us1_a_reply_drafted_and_sent_through_claude_code(
     local = run_agent(local_env, "local")
     assert local.returncode == 0, local.stderr
     assert "Claude Code executed appr-" in local.stderr, local.stderr
-    wait_for(lambda: replies_to(mail, "<q1@client.example.test>"))
+    wait_until(lambda: replies_to(mail, "<q1@client.example.test>"))
     assert len(mail.deliveries) == 1
     assert len(replies_to(mail, "<q1@client.example.test>")) == 1  # one threaded reply
     assert mail.messages("ops@example.test", "Drafts") == []

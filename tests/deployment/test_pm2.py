@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from orchestrator.stack import wait_until
 from tests.support.mail_fixtures import incoming
-from tests.support.mail_servers import MailServers, wait_for
+from tests.support.mail_servers import MailServers
 from tests.support.node_tools import ROOT, node_tool
 
 ECOSYSTEM = ROOT / "deployment" / "cloud" / "ecosystem.config.js"
@@ -65,7 +66,7 @@ def test_pm2_runs_the_cloud_stack_and_restarts_a_killed_agent(
     }
     env = {k: v for k, v in env.items() if not k.startswith("AIE_SMTP")}  # the cloud cannot send
     pm2("start", str(ECOSYSTEM), env=env)
-    apps = wait_for(
+    apps = wait_until(
         lambda: (
             (a := pm2.apps()) and all(x["pm2_env"]["status"] == "online" for x in a.values()) and a
         ),
@@ -74,11 +75,11 @@ def test_pm2_runs_the_cloud_stack_and_restarts_a_killed_agent(
     assert set(apps) == {"aie-inbox-watcher", "aie-cloud-agent"}
 
     mail.deliver("ops@example.test", incoming())
-    wait_for(lambda: len(approvals(vault_path)) == 1, timeout=60)
+    wait_until(lambda: len(approvals(vault_path)) == 1, timeout=60)
 
     agent = pm2.apps()["aie-cloud-agent"]
     os.kill(agent["pid"], signal.SIGKILL)
-    restarted = wait_for(
+    restarted = wait_until(
         lambda: (
             (a := pm2.apps()["aie-cloud-agent"])["pm2_env"]["restart_time"] >= 1
             and a["pm2_env"]["status"] == "online"
@@ -93,9 +94,9 @@ def test_pm2_runs_the_cloud_stack_and_restarts_a_killed_agent(
         "ops@example.test",
         incoming(subject="Second question", message_id="<q2@client.example.test>"),
     )
-    wait_for(lambda: len(approvals(vault_path)) == 2, timeout=60)
+    wait_until(lambda: len(approvals(vault_path)) == 2, timeout=60)
     health = vault_path / ".aie" / "health-cloud-agent.json"
-    wait_for(lambda: json.loads(health.read_text())["passes"] >= 2, timeout=60)
+    wait_until(lambda: json.loads(health.read_text())["passes"] >= 2, timeout=60)
     assert len(approvals(vault_path)) == 2  # nothing lost, nothing twice
     assert len(mail.messages("ops@example.test", "Drafts")) == 2
     assert len(list((vault_path / "Needs_Action" / "email").glob("*.md"))) == 0

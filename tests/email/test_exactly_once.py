@@ -11,10 +11,11 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
+from orchestrator.stack import wait_until
 from servers.vault_mcp.server import build_server as build_vault
 from tests.support.approving import approve
 from tests.support.mail_fixtures import draft_and_request
-from tests.support.mail_servers import MailServers, free_port, wait_for
+from tests.support.mail_servers import MailServers, free_port
 from tests.support.tool_calls import error_text, ok
 
 pytestmark = [pytest.mark.anyio, pytest.mark.clock]
@@ -48,7 +49,7 @@ async def test_sigkill_after_smtp_acceptance_never_sends_twice(
         with anyio.fail_after(30):
             async with Client(crashing, mode="legacy") as c:
                 await c.call_tool("mail_send_approved", {"approval_id": approval_id})
-    wait_for(lambda: len(mail.messages("client@example.test")) == 1)
+    wait_until(lambda: len(mail.messages("client@example.test")) == 1)
     assert len(mail.deliveries) == 1
 
     with anyio.fail_after(30):

@@ -11,11 +11,12 @@ import pytest
 import trustme
 from mcp import Client
 
+from orchestrator.stack import wait_until
 from servers.email_mcp.server import build_server
 from servers.vault_mcp.server import build_server as build_vault
 from tests.support.approving import approve
 from tests.support.mail_fixtures import draft_and_request, imap_settings, smtp_settings
-from tests.support.mail_servers import MailServers, wait_for
+from tests.support.mail_servers import MailServers
 from tests.support.tool_calls import error_text, ok
 
 pytestmark = pytest.mark.anyio
@@ -41,7 +42,7 @@ async def test_us1_over_starttls(
         await ok(local_vault, "approval_decide", approval_id=approval_id, decision="approve")
         sent = await ok(local_mail, "mail_send_approved", approval_id=approval_id)
     assert sent["sent"] and sent["filed_in_sent"]
-    (reply,) = wait_for(lambda: mail.messages("client@example.test"))
+    (reply,) = wait_until(lambda: mail.messages("client@example.test"))
     assert email.message_from_bytes(reply)["In-Reply-To"] == "<q1@client.example.test>"
     log = (mail.run_dir / "dovecot.log").read_text()
     assert "TLS" in log  # the plain port was upgraded, not used in clear
@@ -87,5 +88,5 @@ async def test_send_refused_at_tls_is_sent_once_after_the_fix(
     async with Client(email_servers("local")) as c:
         sent = await ok(c, "mail_send_approved", approval_id=approval_id)
     assert sent["sent"]
-    assert len(wait_for(lambda: mail.messages("client@example.test"))) == 1
+    assert len(wait_until(lambda: mail.messages("client@example.test"))) == 1
     assert len(mail.deliveries) == 1

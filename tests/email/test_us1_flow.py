@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
+from orchestrator.stack import wait_until
 from servers.vault_mcp.server import build_server as build_vault
 from tests.support.approving import approve, seen_on_laptop
 from tests.support.mail_fixtures import draft_and_request, incoming
-from tests.support.mail_servers import MailServers, wait_for
+from tests.support.mail_servers import MailServers
 from tests.support.tool_calls import error_text, ok, snapshot
 
 pytestmark = [pytest.mark.anyio, pytest.mark.clock]
@@ -48,7 +49,7 @@ async def test_us1_end_to_end(
         sent = await ok(local_mail, "mail_send_approved", approval_id=request["approval_id"])  # type: ignore[index]
         assert sent["sent"] and sent["filed_in_sent"] and sent["to"] == ["client@example.test"]
 
-        (reply,) = wait_for(lambda: mail.messages("client@example.test"))
+        (reply,) = wait_until(lambda: mail.messages("client@example.test"))
         reply_msg = email.message_from_bytes(reply)
         assert reply_msg["In-Reply-To"] == "<q1@client.example.test>"
         assert reply_msg["Message-ID"] == draft["message_id"]  # type: ignore[index]
@@ -101,7 +102,7 @@ async def test_person_edits_the_body_before_approving(
             local_mail, "mail_send_approved", approval_id=flow["request"]["approval_id"]
         )  # type: ignore[index]
         assert sent["edited"] == ["body"]
-        (reply,) = wait_for(lambda: mail.messages("client@example.test"))
+        (reply,) = wait_until(lambda: mail.messages("client@example.test"))
         assert b"Attached again, sorry!" in reply
         events = (await ok(cloud_vault, "audit_query", action="send_email"))["events"]
         assert "edited body" in events[-1]["detail"]

@@ -399,14 +399,3 @@ class MailServers:
             "AIE_IMAP_TIMEOUT_S": "10",
             "AIE_SMTP_TIMEOUT_S": "10",
         }
-
-
-def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Poll until ``predicate()`` is truthy; return its value or raise TimeoutError."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise TimeoutError(f"condition not met within {timeout} s")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from typing import Any
 
 from servers.odoo_mcp.approval_params import PostInvoiceParams, RegisterPaymentParams
 from servers.odoo_mcp.invoices import describe
@@ -49,14 +50,8 @@ async def request_post(
             f"Odoo would refuse to post invoice {invoice_id}: " + "; ".join(problems)
         )
     params = PostInvoiceParams(
-        db=service.settings.db,
-        invoice_id=invoice.invoice_id,
-        move_type=invoice.move_type,
-        partner_id=invoice.partner_id,
-        partner_name=invoice.partner_name,
+        **_invoice_params(service, invoice),
         amount_untaxed=invoice.amount_untaxed,
-        amount_total=invoice.amount_total,
-        currency=invoice.currency,
         invoice_date=_iso(invoice.invoice_date),
         due_date=_iso(invoice.due_date),
         lines_digest=lines_digest(invoice),
@@ -101,15 +96,9 @@ async def request_payment(
     if journal:
         await journal_id(service, journal)  # refuse an unknown journal now, not at execution
     params = RegisterPaymentParams(
-        db=service.settings.db,
-        invoice_id=invoice.invoice_id,
+        **_invoice_params(service, invoice),
         invoice_name=invoice.name,
-        move_type=invoice.move_type,
-        partner_id=invoice.partner_id,
-        partner_name=invoice.partner_name,
         amount=pay,
-        currency=invoice.currency,
-        amount_total=invoice.amount_total,
         residual_at_request=invoice.amount_residual,
         payment_date=_iso(payment_date),
         journal=journal,
@@ -126,6 +115,19 @@ async def request_payment(
         f"journal {journal or 'the default bank'}.\n"
     )
     return await _request(service, task_id, "register_payment", invoice, params, summary, readable)
+
+
+def _invoice_params(service: OdooService, invoice: Invoice) -> dict[str, Any]:
+    """What every Odoo approval records of its invoice (``_InvoiceParams``' fields)."""
+    return {
+        "db": service.settings.db,
+        "invoice_id": invoice.invoice_id,
+        "move_type": invoice.move_type,
+        "partner_id": invoice.partner_id,
+        "partner_name": invoice.partner_name,
+        "amount_total": invoice.amount_total,
+        "currency": invoice.currency,
+    }
 
 
 async def journal_id(service: OdooService, code: str) -> int:

@@ -26,13 +26,13 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from benchmarks.common import machine
+from devstack.mail_servers import MailServers
+from devstack.odoo_standin import StandinThread
+from devstack.scripted_model import ScriptedModel, sessions
 from orchestrator.vault_init import init_vault
 from shared.settings import CoreSettings
 from shared.vault import Vault
 from tests.support.approving import approve
-from tests.support.mail_servers import MailServers
-from tests.support.odoo_standin import StandinThread
-from tests.support.scripted_model import ScriptedModel, sessions
 
 BIN = Path(sys.executable).parent
 CLAUDE = Path(__file__).resolve().parent.parent / ".tools" / "node_modules" / ".bin" / "claude"

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import line, machine
-from orchestrator.stack import PlatinumStack, on_dashboard, wait_until
+from devstack.stack import PlatinumStack, on_dashboard, wait_until
 
 MAILS = 20
 HOPS = 20

@@ -20,12 +20,12 @@ from pathlib import Path
 from mcp import Client, StdioServerParameters
 
 from benchmarks.common import machine, summary
+from devstack.mail_servers import MailServers
 from orchestrator.vault_init import init_vault
 from servers.email_mcp.service import EmailService
 from servers.email_mcp.triage import triage
 from servers.email_mcp.watcher import InboxWatcher
 from shared.settings import CoreSettings, ImapSettings
-from tests.support.mail_servers import MailServers
 
 BIN = Path(sys.executable).parent
 PEER_VENV = Path(tempfile.gettempdir()) / "aie-peer-mcp-email-server"

@@ -28,9 +28,9 @@ from mcp.client.stdio import get_default_environment, stdio_client
 from mcp.types import LATEST_PROTOCOL_VERSION
 
 from benchmarks.common import machine, summary
+from devstack.odoo_standin import StandinThread
 from orchestrator.vault_init import init_vault
 from servers.odoo_mcp.service import INVOICE_TYPES, MOVE_FIELDS
-from tests.support.odoo_standin import StandinThread
 
 BIN = Path(sys.executable).parent
 PEER = "mcp-server-odoo"

@@ -36,9 +36,17 @@ __all__ = ["ClaudeCode", "Session"]
 
 log = logging.getLogger("ai-employee.claude")
 PROJECT = Path(__file__).resolve().parent.parent
+# A built wheel carries the project's .claude/ and .mcp.json here (pyproject force-include).
+PACKAGED = Path(__file__).resolve().parent / "claude_project"
 SERVERS = ("vault", "email", "odoo")
 DEFAULT_TIMEOUT_S = 300.0
 GRACE_S = 5.0
+
+
+def project_file(name: str) -> Path:
+    """``.claude`` or ``.mcp.json``: the checkout's, else the copy an installed wheel holds."""
+    checkout = PROJECT / name
+    return checkout if checkout.exists() else PACKAGED / name
 
 
 @dataclass(frozen=True)
@@ -65,7 +73,7 @@ class ClaudeCode:
         if os.environ.get("AIE_CLAUDE_CODE", "").lower() not in ("1", "true", "yes"):
             return None
         command = os.environ.get("AIE_CLAUDE_COMMAND") or shutil.which("claude")
-        local = PROJECT / ".tools" / "node_modules" / ".bin" / "claude"
+        local = PROJECT / ".tools" / "node_modules" / ".bin" / "claude"  # a checkout's
         if command is None and local.is_file():
             command = str(local)
         if command is None:
@@ -87,8 +95,8 @@ class ClaudeCode:
         self.workspace.mkdir(parents=True, exist_ok=True)
         skills = self.workspace / ".claude"
         if not skills.exists():
-            skills.symlink_to(PROJECT / ".claude", target_is_directory=True)
-        every = json.loads((PROJECT / ".mcp.json").read_text("utf-8"))["mcpServers"]
+            skills.symlink_to(project_file(".claude"), target_is_directory=True)
+        every = json.loads(project_file(".mcp.json").read_text("utf-8"))["mcpServers"]
         config = json.dumps({"mcpServers": {name: every[name] for name in servers}}, indent=2)
         mcp_json = self.workspace / f".mcp-{'-'.join(servers)}.json"
         if not mcp_json.is_file() or mcp_json.read_text("utf-8") != config:

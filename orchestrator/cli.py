@@ -62,7 +62,7 @@ def demo(
     ] = False,
 ) -> None:
     """Run the Platinum story on this machine: two vault replicas, both agents, a sync."""
-    from orchestrator.demo import run_demo
+    from devstack.demo import run_demo
 
     raise typer.Exit(run_demo(console, workdir, claude_code))
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.stack import wait_until
+from devstack.mail_servers import MailServers
+from devstack.stack import wait_until
 from shared.signals import Signals
 from tests.support.agent_runs import BIN, INVOICE_TASK, agent_env, create_task, run_agent
 from tests.support.approving import approve_all
 from tests.support.mail_fixtures import incoming
-from tests.support.mail_servers import MailServers
 from tests.support.node_tools import ROOT
 from tests.support.odoo_fixtures import count
 

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.stack import wait_until
+from devstack.mail_servers import MailServers
+from devstack.scripted_model import SEARCHES, ScriptedModel, Session, sessions
+from devstack.stack import wait_until
 from tests.support.agent_runs import INVOICE_TASK, agent_env, create_task, run_agent
 from tests.support.approving import approve_all
 from tests.support.claude_cli import claude_code_env, follows_skill_order
 from tests.support.mail_fixtures import incoming
-from tests.support.mail_servers import MailServers
 from tests.support.odoo_fixtures import count
-from tests.support.scripted_model import SEARCHES, ScriptedModel, Session, sessions
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from orchestrator.stack import wait_until
+from devstack.mail_servers import MailServers
+from devstack.stack import wait_until
 from tests.support.mail_fixtures import incoming
-from tests.support.mail_servers import MailServers
 from tests.support.node_tools import ROOT, node_tool
 
 ECOSYSTEM = ROOT / "deployment" / "cloud" / "ecosystem.config.js"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from devstack.scripted_model import SEARCHES
 from shared.vault_files import read_doc
 from tests.support.claude_cli import role_tools, skill_text, tools_named
 from tests.support.node_tools import ROOT, node_tool
-from tests.support.scripted_model import SEARCHES
 
 SKILLS = sorted((ROOT / ".claude" / "skills").glob("*/SKILL.md"))
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
+from devstack.mail_servers import MailServers
 from servers.vault_mcp.server import build_server as build_vault
 from tests.support.mail_fixtures import incoming
-from tests.support.mail_servers import MailServers
 from tests.support.tool_calls import error_text, ok, snapshot
 
 pytestmark = pytest.mark.anyio

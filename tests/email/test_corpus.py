@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from devstack.mail_servers import MailServers
 from orchestrator.vault_init import init_vault
 from servers.email_mcp.models import TriageResult
 from servers.email_mcp.service import EmailService
@@ -21,7 +22,6 @@ from shared.settings import CoreSettings
 from shared.vault_files import read_doc
 from tests.support.clock import FakeClock
 from tests.support.mail_fixtures import ensure_dovecot, imap_settings, incoming
-from tests.support.mail_servers import MailServers
 from tests.support.odd_mail import corpus, deep_multipart, huge_mail
 
 CASES = corpus()

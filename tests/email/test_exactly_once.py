@@ -11,11 +11,11 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from orchestrator.stack import wait_until
+from devstack.mail_servers import MailServers, free_port
+from devstack.stack import wait_until
 from servers.vault_mcp.server import build_server as build_vault
 from tests.support.approving import approve
 from tests.support.mail_fixtures import draft_and_request
-from tests.support.mail_servers import MailServers, free_port
 from tests.support.tool_calls import error_text, ok
 
 pytestmark = [pytest.mark.anyio, pytest.mark.clock]

@@ -10,8 +10,8 @@ import anyio
 import pytest
 from mcp import Client
 
+from devstack.mail_servers import MailServers
 from tests.support.mail_fixtures import incoming
-from tests.support.mail_servers import MailServers
 from tests.support.tool_calls import error_text, ok
 
 pytestmark = pytest.mark.anyio

@@ -11,12 +11,12 @@ import pytest
 import trustme
 from mcp import Client
 
-from orchestrator.stack import wait_until
+from devstack.mail_servers import MailServers
+from devstack.stack import wait_until
 from servers.email_mcp.server import build_server
 from servers.vault_mcp.server import build_server as build_vault
 from tests.support.approving import approve
 from tests.support.mail_fixtures import draft_and_request, imap_settings, smtp_settings
-from tests.support.mail_servers import MailServers
 from tests.support.tool_calls import error_text, ok
 
 pytestmark = pytest.mark.anyio

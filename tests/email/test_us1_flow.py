@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
-from orchestrator.stack import wait_until
+from devstack.mail_servers import MailServers
+from devstack.stack import wait_until
 from servers.vault_mcp.server import build_server as build_vault
 from tests.support.approving import approve, seen_on_laptop
 from tests.support.mail_fixtures import draft_and_request, incoming
-from tests.support.mail_servers import MailServers
 from tests.support.tool_calls import error_text, ok, snapshot
 
 pytestmark = [pytest.mark.anyio, pytest.mark.clock]

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from devstack.mail_servers import MailServers
 from servers.email_mcp.service import EmailService
 from servers.email_mcp.watcher import InboxWatcher
 from tests.support.mail_fixtures import imap_settings, incoming
-from tests.support.mail_servers import MailServers
 
 pytestmark = pytest.mark.anyio
 

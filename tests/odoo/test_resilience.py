@@ -12,10 +12,11 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
+from devstack.mail_servers import free_port
+from devstack.odoo_standin import StandinProcess
 from servers.odoo_mcp.server import build_server
 from tests.support.approving import approve
 from tests.support.clock import TODAY
-from tests.support.mail_servers import free_port
 from tests.support.odoo_fixtures import (
     CONSULTING,
     count,
@@ -23,7 +24,6 @@ from tests.support.odoo_fixtures import (
     odoo_settings,
     read_move,
 )
-from tests.support.odoo_standin import StandinProcess
 from tests.support.tool_calls import error_text, ok
 
 pytestmark = [pytest.mark.anyio, pytest.mark.clock]

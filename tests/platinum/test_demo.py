@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from orchestrator.demo import run_demo
-from orchestrator.syncpair import require_syncthing
+from devstack.demo import run_demo
+from devstack.syncpair import require_syncthing
 from tests.support.mail_fixtures import ensure_dovecot
 
 pytestmark = pytest.mark.clock

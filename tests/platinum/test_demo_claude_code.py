@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from orchestrator.demo import run_demo
-from orchestrator.syncpair import require_syncthing
+from devstack.demo import run_demo
+from devstack.syncpair import require_syncthing
 from tests.support.mail_fixtures import ensure_dovecot
 from tests.support.node_tools import node_tool
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import anyio
 import pytest
 
+from devstack.stack import PlatinumStack, on_dashboard, wait_until
+from devstack.syncpair import require_syncthing
 from orchestrator.health import read_health
-from orchestrator.stack import PlatinumStack, on_dashboard, wait_until
-from orchestrator.syncpair import require_syncthing
 from orchestrator.toolbox import ToolBox
 from tests.support.mail_fixtures import ensure_dovecot
 

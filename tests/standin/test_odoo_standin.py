@@ -14,7 +14,7 @@ import odoorpc
 import pytest
 from odoorpc.error import RPCError
 
-from tests.support.odoo_standin import StandinProcess, StandinThread
+from devstack.odoo_standin import StandinProcess, StandinThread
 
 TODAY = "2026-03-15"
 

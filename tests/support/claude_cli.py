@@ -9,8 +9,8 @@ from pathlib import Path
 import anyio
 from mcp import Client, StdioServerParameters
 
+from devstack.scripted_model import ScriptedModel
 from tests.support.node_tools import ROOT, node_tool
-from tests.support.scripted_model import ScriptedModel
 
 SKILLS_DIR = ROOT / ".claude" / "skills"
 TOOL_NAME = re.compile(r"mcp__(vault|email|odoo)__([a-z_]+)")

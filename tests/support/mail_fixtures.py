@@ -14,9 +14,9 @@ import pytest
 from mcp import Client
 from mcp.server import MCPServer
 
+from devstack.mail_servers import MailServers, dovecot_available
 from servers.email_mcp.server import build_server
 from shared.settings import CoreSettings, ImapSettings, SmtpSettings
-from tests.support.mail_servers import MailServers, dovecot_available
 from tests.support.tool_calls import ok
 
 

@@ -12,10 +12,10 @@ import odoorpc
 import pytest
 from mcp.server import MCPServer
 
+from devstack.odoo_standin import StandinThread
 from servers.odoo_mcp.server import build_server
 from shared.settings import CoreSettings, OdooSettings
 from tests.support.clock import TODAY, FakeClock
-from tests.support.odoo_standin import StandinThread
 
 
 @pytest.fixture(scope="module")

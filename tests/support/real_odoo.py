@@ -29,9 +29,9 @@ from typing import Any
 
 import odoorpc
 
+from devstack.mail_servers import free_port
 from servers.odoo_mcp.server import build_server
 from shared.settings import OdooSettings
-from tests.support.mail_servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT.parent / "shared" / "odoo18"

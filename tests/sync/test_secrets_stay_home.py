@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator.syncpair import SyncPair, syncthing_available
+from devstack.syncpair import SyncPair, syncthing_available
 from orchestrator.vault_init import init_vault
 
 # Credentials, keys, tokens, sessions and machine-local state, at the root and deeper.

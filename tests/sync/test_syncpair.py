@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.syncpair import SyncPair, syncthing_available
+from devstack.syncpair import SyncPair, syncthing_available
 
 pytestmark = pytest.mark.slow
 

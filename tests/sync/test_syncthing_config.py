@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orchestrator.syncpair import SyncthingInstance, syncthing_available
+from devstack.syncpair import SyncthingInstance, syncthing_available
 from orchestrator.syncthing_config import (
     SyncthingApplyError,
     SyncthingConfigError,

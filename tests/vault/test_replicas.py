@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from orchestrator.folder_sync import FolderSync
+from devstack.folder_sync import FolderSync
 from orchestrator.vault_init import init_vault
 from servers.vault_mcp.conflicts import Conflicts
 from shared.settings import CoreSettings

@@ -36,7 +36,7 @@ def sse_events(message: dict[str, Any]) -> Iterator[bytes]:
     yield event("message_start", {"type": "message_start", "message": started})
     for index, block in enumerate(message["content"]):
         if block["type"] == "text":
-            start = {"type": "text", "text": ""}
+            start: dict[str, Any] = {"type": "text", "text": ""}
             delta = {"type": "text_delta", "text": block["text"]}
         else:
             start = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}

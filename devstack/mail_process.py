@@ -1,6 +1,6 @@
 """The private mail servers as their own process, for the demo and the benchmarks:
 
-    python -m tests.support.mail_process
+    python -m devstack.mail_process
 
 starts Dovecot and the SMTP relay (see mail_servers.py), prints one JSON line with the
 settings of each mailbox user (``AIE_IMAP_*`` / ``AIE_SMTP_*``), and runs until SIGTERM
@@ -14,14 +14,19 @@ import signal
 import sys
 import threading
 
-from tests.support.mail_servers import MailServers
+from devstack.mail_servers import MailServers
 
 
 def main() -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+
+    def stop_when_stdin_closes() -> None:
+        sys.stdin.read()
+        stop.set()
+
+    threading.Thread(target=stop_when_stdin_closes, daemon=True).start()
     with MailServers() as mail:
         users = {user: mail.settings_env(user) for user in mail.users}
         print(json.dumps({"users": users, "ca_file": str(mail.ca_file)}), flush=True)

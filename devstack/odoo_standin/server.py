@@ -323,9 +323,9 @@ class StandinThread:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m tests.support.odoo_standin``: serve until SIGTERM or Ctrl-C."""
+    """``python -m devstack.odoo_standin``: serve until SIGTERM or Ctrl-C."""
     parser = argparse.ArgumentParser(
-        prog="python -m tests.support.odoo_standin",
+        prog="python -m devstack.odoo_standin",
         description="A protocol-faithful Odoo stand-in server.",
     )
     parser.add_argument("--host", default="127.0.0.1")

@@ -231,7 +231,7 @@ def approval_execution(brief: Brief, faults: frozenset[str]) -> Policy:
     return "; ".join(done) or "Nothing approved to execute."
 
 
-POLICIES: dict[str, Callable[[Brief, str | None], Policy]] = {
+POLICIES: dict[str, Callable[[Brief, frozenset[str]], Policy]] = {
     "email-triage": email_triage,
     "odoo-accounting": odoo_accounting,
     "approval-execution": approval_execution,

@@ -399,7 +399,8 @@ class BaseModel(WriteMixin):
         if ids:
             self.write(ids, vals)
         else:
-            ids = [int(self.create(dict(vals)))]  # type: ignore[call-overload]
+            created = self.create(dict(vals))
+            ids = created if isinstance(created, list) else [created]
         return self.web_read([next_id] if next_id else ids, specification)
 
     @api_model

@@ -1,4 +1,4 @@
-"""``python -m tests.support.scripted_model --port 0 --record FILE``: serve until SIGTERM
+"""``python -m devstack.scripted_model --port 0 --record FILE``: serve until SIGTERM
 or until standard input closes; print one line ``scripted model listening on URL`` when
 ready (the demo starts it this way, as it starts the Odoo stand-in)."""
 
@@ -14,7 +14,7 @@ from .server import ScriptedModel
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.support.scripted_model")
+    parser = argparse.ArgumentParser(prog="python -m devstack.scripted_model")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--record", type=Path, help="append each request here, one JSON line")
     parser.add_argument("--fault", action="append", default=[], help="see policies.FAULTS")
@@ -22,7 +22,12 @@ def main() -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+
+    def stop_when_stdin_closes() -> None:
+        sys.stdin.read()
+        stop.set()
+
+    threading.Thread(target=stop_when_stdin_closes, daemon=True).start()
     with ScriptedModel(args.port, args.fault, args.record) as model:
         print(f"scripted model listening on {model.url}", flush=True)
         stop.wait()

@@ -20,7 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 class StandinProcess:
-    """``python -m tests.support.odoo_standin`` in a child process (same options as the thread).
+    """``python -m devstack.odoo_standin`` in a child process (same options as the thread).
 
     Use it for tests that restart the server (with ``db_path`` the data survives) or kill it.
     """
@@ -69,7 +69,7 @@ class StandinProcess:
             [
                 sys.executable,
                 "-m",
-                "tests.support.odoo_standin",
+                "devstack.odoo_standin",
                 "--port",
                 str(self.port),
                 *self._argv,

@@ -3,16 +3,19 @@ benchmark: two vault replicas synced by two real Syncthing instances on loopback
 Dovecot + SMTP relay and the Odoo stand-in as their own processes, and the two agents as
 child processes of their own (``ai-employee cloud`` / ``ai-employee local``).
 
-The mail servers and the Odoo stand-in are test support code, started here as processes
-(``python -m tests.support...``) and never imported: the agents talk to them over the
-wire exactly as they would talk to a real mail provider and a real Odoo.
+The mail servers, the Odoo stand-in and the scripted model live in this package and are
+started here as processes (``python -m devstack...``), never imported by the agents: they
+talk to them over the wire exactly as they would to a real mail provider and a real Odoo.
+Everything runs from an installed wheel as well as from a checkout.
 """
 
 from __future__ import annotations
 
 import imaplib
+import importlib.util
 import json
 import os
+import shutil
 import smtplib
 import ssl
 import subprocess
@@ -25,22 +28,52 @@ from email.utils import make_msgid
 from pathlib import Path
 from typing import IO, Any
 
-from orchestrator.folder_sync import FolderSync
-from orchestrator.syncpair import SyncPair, syncthing_available
+from devstack.folder_sync import FolderSync
+from devstack.syncpair import SyncPair, syncthing_available
 from orchestrator.vault_init import init_vault
 
 __all__ = ["PlatinumStack", "Say"]
 
-PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 Say = Callable[[str, str], None]
-CLAUDE_CLI = PROJECT / ".tools" / "node_modules" / ".bin" / "claude"
 CLAUDE_VERSION = "2.1.331"
+# scripts/bootstrap.sh pins the CLI here in a checkout; an installed package looks on PATH.
+CHECKOUT_CLAUDE = Path(__file__).resolve().parent.parent / ".tools" / "node_modules" / ".bin"
 OPS, CLIENT = "ops@example.test", "client@example.test"
 
 
 def _quiet(who: str, text: str) -> None:
     pass
+
+
+def claude_cli() -> Path | None:
+    """The Claude Code CLI the demo drives: ``AIE_CLAUDE_COMMAND``, the checkout's pinned
+    one, or ``claude`` on PATH."""
+    named = os.environ.get("AIE_CLAUDE_COMMAND")
+    if named:
+        return Path(named)
+    pinned = CHECKOUT_CLAUDE / "claude"
+    if pinned.is_file():
+        return pinned
+    found = shutil.which("claude")
+    return Path(found) if found else None
+
+
+def missing_parts() -> list[str]:
+    """What this machine lacks to run the stack, each with how to get it (empty: ready)."""
+    missing = [
+        f"the Python package {name} (install the demo extra: pip install 'ai-employee[demo]')"
+        for name in ("aiosmtpd", "trustme")
+        if importlib.util.find_spec(name) is None
+    ]
+    if not missing:
+        from devstack.mail_servers import dovecot_available
+
+        if not dovecot_available():
+            missing.append(
+                "Dovecot (apt-get install dovecot-imapd, or scripts/bootstrap.sh as root)"
+            )
+    return missing
 
 
 class _Service:
@@ -49,11 +82,9 @@ class _Service:
     def __init__(self, argv: list[str], log: Path) -> None:
         self.name = argv[2] if len(argv) > 2 else argv[0]
         self.log = log.open("ab")
-        env = dict(os.environ, PYTHONPATH=str(PROJECT))
         self.proc = subprocess.Popen(
             argv,
-            cwd=PROJECT,
-            env=env,
+            cwd=log.parent,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,
@@ -92,6 +123,7 @@ class PlatinumStack:
         self.workdir = workdir.resolve()
         self.claude_code = claude_code
         self.model_url = ""
+        self.claude_command = ""
         self.model_record = self.workdir / "logs" / "model-requests.jsonl"
         self.say = say
         self.cloud_vault = self.workdir / "cloud" / "Vault"
@@ -127,15 +159,13 @@ class PlatinumStack:
         for vault in (self.cloud_vault, self.local_vault):
             init_vault(vault)
         self._start_sync()
-        mail = _Service(
-            [sys.executable, "-m", "tests.support.mail_process"], self.logs / "mail.log"
-        )
+        mail = _Service([sys.executable, "-m", "devstack.mail_process"], self.logs / "mail.log")
         self._services.append(mail)
         info = json.loads(mail.ready_line())
         self.mail_users, self.ca_file = info["users"], info["ca_file"]
         self.say("mail", "Dovecot (IMAPS) and an SMTP relay on loopback")
         odoo = _Service(
-            [sys.executable, "-m", "tests.support.odoo_standin", "--port", "0", "--db", "acme"],
+            [sys.executable, "-m", "devstack.odoo_standin", "--port", "0", "--db", "acme"],
             self.logs / "odoo.log",
         )
         self._services.append(odoo)
@@ -147,15 +177,18 @@ class PlatinumStack:
 
     def _start_model(self) -> None:
         """The scripted model Claude Code talks to, and the pinned CLI that talks to it."""
-        if not CLAUDE_CLI.is_file():
+        cli = claude_cli()
+        if cli is None or not cli.is_file():
             raise RuntimeError(
-                f"the Claude Code CLI is not at {CLAUDE_CLI}: run scripts/bootstrap.sh"
+                "the Claude Code CLI was not found: run scripts/bootstrap.sh in a checkout, "
+                "put `claude` on PATH or set AIE_CLAUDE_COMMAND"
             )
+        self.claude_command = str(cli)
         model = _Service(
             [
                 sys.executable,
                 "-m",
-                "tests.support.scripted_model",
+                "devstack.scripted_model",
                 "--port",
                 "0",
                 "--record",
@@ -248,7 +281,7 @@ class PlatinumStack:
             home.mkdir(exist_ok=True)
             env |= {
                 "AIE_CLAUDE_CODE": "1",
-                "AIE_CLAUDE_COMMAND": str(CLAUDE_CLI),
+                "AIE_CLAUDE_COMMAND": self.claude_command,
                 "HOME": str(home),
                 "ANTHROPIC_BASE_URL": self.model_url,
                 "ANTHROPIC_API_KEY": "sk-scripted-model",

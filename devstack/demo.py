@@ -29,8 +29,8 @@ import anyio
 from mcp import Client, StdioServerParameters
 from rich.console import Console
 
+from devstack.stack import PlatinumStack, missing_parts, on_dashboard, wait_until
 from orchestrator.claude_sessions import RecordedSession, read_sessions
-from orchestrator.stack import PlatinumStack, on_dashboard, wait_until
 from orchestrator.status_view import render_status
 from servers.vault_mcp.models import VaultStatus
 from shared.errors import VaultFileError
@@ -274,6 +274,12 @@ class ClaudeCodeCalls:
 
 def run_demo(console: Console, workdir: Path, claude_code: bool = False) -> int:
     workdir = workdir.resolve()
+    missing = missing_parts()
+    if missing:
+        console.print("[red]the demo cannot start; this machine lacks:[/red]")
+        for part in missing:
+            console.print(f"  - {part}")
+        return 2
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)

@@ -1,5 +1,0 @@
-"""``python -m tests.support.odoo_standin --port 8069 --db acme``."""
-
-from .server import main
-
-raise SystemExit(main())

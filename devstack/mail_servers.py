@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import errno
 import grp
 import logging
 import os
@@ -107,6 +108,10 @@ def _die_with_parent() -> None:
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+class _PortTaken(RuntimeError):
+    """Another process bound a port between our picking it and our binding it."""
+
+
 def dovecot_available() -> bool:
     return Path(DOVECOT).exists() and Path(LDA).exists()
 
@@ -183,18 +188,33 @@ class MailServers:
     def start(self) -> MailServers:
         if not dovecot_available():
             raise RuntimeError("Dovecot is not installed (Debian package dovecot-imapd)")
+        # A port picked free can be taken before we bind it (parallel test workers do it):
+        # then pick new ones and try again.
+        for _ in range(4):
+            try:
+                self._write_config()
+                self._start_dovecot()
+                self._start_smtp()
+                return self
+            except _PortTaken:
+                self._stop_listeners()
+                for name in ("imap", "imaps", "smtp", "smtps", "smtp_plain"):
+                    setattr(self, f"{name}_port", free_port())
         self._write_config()
         self._start_dovecot()
         self._start_smtp()
         return self
 
     def stop(self) -> None:
+        self._stop_listeners()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    def _stop_listeners(self) -> None:
         for controller in self._controllers:
             with contextlib.suppress(Exception):
                 controller.stop()
         self._controllers.clear()
         self._stop_dovecot()
-        shutil.rmtree(self.run_dir, ignore_errors=True)
 
     def restart_imap(self, down_for_s: float = 0.0) -> None:
         """Stop Dovecot and start it again on the same ports and mailboxes."""
@@ -258,6 +278,9 @@ class MailServers:
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 out = self._proc.stdout.read().decode() if self._proc.stdout else ""
+                self._proc = None
+                if "Address already in use" in out:
+                    raise _PortTaken(out)
                 raise RuntimeError(f"dovecot exited: {out}")
             try:
                 with socket.create_connection((self.host, self.imap_port), timeout=1) as s:
@@ -309,7 +332,12 @@ class MailServers:
             Controller(relay, port=self.smtp_plain_port, auth_require_tls=False, **common),
         ]
         for controller in self._controllers:
-            controller.start()
+            try:
+                controller.start()
+            except OSError as error:
+                if error.errno == errno.EADDRINUSE:
+                    raise _PortTaken(str(error)) from None
+                raise
 
     # -- mail ------------------------------------------------------------------------------------
     def add_user(self, address: str, password: str) -> None:

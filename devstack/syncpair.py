@@ -18,7 +18,6 @@ Processes run in their own session, receive SIGTERM when the parent dies
 from __future__ import annotations
 
 import ctypes
-import json
 import os
 import secrets
 import shutil
@@ -26,11 +25,11 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
+
+from orchestrator.syncthing_rest import SyncthingRest, SyncthingRestError
 
 __all__ = [
     "FOLDER_ID",
@@ -58,8 +57,6 @@ _OFFLINE_OPTIONS = {
 }
 
 _PR_SET_PDEATHSIG = 1
-# No proxy for loopback, whatever the environment says.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class SyncthingMissing(RuntimeError):
@@ -106,6 +103,7 @@ class SyncthingInstance:
         self.gui_port = free_port()
         self.listen_port = free_port()
         self.api_key = secrets.token_urlsafe(24)
+        self.rest = SyncthingRest(f"http://127.0.0.1:{self.gui_port}", self.api_key)
         self.device_id = ""
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -174,7 +172,7 @@ class SyncthingInstance:
             try:
                 self.api("GET", "/rest/system/ping", timeout=2)
                 return
-            except (urllib.error.URLError, OSError):
+            except SyncthingRestError:
                 if time.monotonic() > deadline:
                     self.stop()
                     raise TimeoutError(f"syncthing {self.name} REST not up in {timeout}s") from None
@@ -199,16 +197,7 @@ class SyncthingInstance:
 
     def api(self, method: str, path: str, body: Any = None, timeout: float = 60.0) -> Any:
         """One REST call; returns the decoded JSON answer (None for an empty body)."""
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.gui_port}{path}",
-            data=data,
-            method=method,
-            headers={"X-API-Key": self.api_key, "Content-Type": "application/json"},
-        )
-        with _OPENER.open(request, timeout=timeout) as response:
-            raw = response.read()
-        return json.loads(raw) if raw.strip() else None
+        return self.rest.call(method, path, body, timeout)
 
     # Configuration -------------------------------------------------------------------
 
@@ -392,7 +381,9 @@ class SyncPair:
                     and self.local.in_sync(self.cloud)
                     and self.cloud.global_tree() == self.local.global_tree()
                 )
-            except urllib.error.HTTPError:
+            except SyncthingRestError as error:
+                if error.status is None:
+                    raise
                 ok = False
             if not ok:
                 stable_since = None

@@ -34,7 +34,8 @@ def vault_init(path: Annotated[Path, typer.Argument(help="Folder of the vault")]
         raise typer.Exit(1) from None
     console.print(
         f"Vault ready at [bold]{report.root}[/bold]: "
-        f"{len(report.created)} created, {len(report.kept)} kept as they were."
+        f"{len(report.created)} created, {len(report.kept)} kept as they were.",
+        soft_wrap=True,  # one line, so that the path can be copied and the line grepped
     )
 
 

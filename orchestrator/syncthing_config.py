@@ -18,14 +18,14 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import urllib.error
-import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from orchestrator.syncthing_rest import SyncthingRest, SyncthingRestError
 
 __all__ = [
     "ApiCall",
@@ -46,8 +46,6 @@ _EXAMPLE_ID = "MFZWI3D-BONSGYC-YLTMRWG-C43ENR5-QXGZDMM-FZWI3DP-BONSGYY-LTMRWAD"
 _SCHEMES = {"tcp", "tcp4", "tcp6", "quic", "quic4", "quic6", "relay"}
 _FOLDER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
-# No proxy for the local Syncthing GUI, whatever the environment says.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 _SCRIPT = """#!/bin/sh
@@ -308,29 +306,6 @@ def gui_endpoint(home: Path) -> tuple[str, str]:
     return (address if "://" in address else f"{scheme}://{address}"), key
 
 
-def _call(api_url: str, api_key: str, method: str, path: str, body: Any, timeout: float) -> Any:
-    request = urllib.request.Request(
-        api_url.rstrip("/") + path,
-        data=None if body is None else json.dumps(body).encode(),
-        method=method,
-        headers={"X-API-Key": api_key, "Content-Type": "application/json"},
-    )
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            raw = response.read()
-    except urllib.error.HTTPError as error:
-        detail = error.read().decode("utf-8", "replace").strip()
-        hint = " (wrong API key?)" if error.code in (401, 403) else ""
-        raise SyncthingApplyError(
-            f"Syncthing at {api_url} refused {method} {path}: HTTP {error.code}{hint} {detail}"
-        ) from None
-    except (urllib.error.URLError, OSError) as error:
-        raise SyncthingApplyError(
-            f"cannot reach Syncthing at {api_url} ({error}); is it running?"
-        ) from None
-    return json.loads(raw) if raw.strip() else None
-
-
 def apply(
     plan: SyncthingPlan,
     api_url: str,
@@ -345,7 +320,16 @@ def apply(
     without it secrets in the vault would sync. Idempotent: the device and folder entries
     are replaced by the plan's, the options are patched.
     """
-    status = _call(api_url, api_key, "GET", "/rest/system/status", None, timeout)
+    rest = SyncthingRest(api_url, api_key)
+    try:
+        _apply(plan, rest, timeout, require_stignore)
+    except SyncthingRestError as error:
+        raise SyncthingApplyError(str(error)) from None
+
+
+def _apply(plan: SyncthingPlan, rest: SyncthingRest, timeout: float, require: bool) -> None:
+    api_url = rest.url
+    status = rest.call("GET", "/rest/system/status", None, timeout)
     my_id = str(status.get("myID", "")) if isinstance(status, dict) else ""
     if my_id != plan.self_device_id:
         which = "CLOUD" if plan.side == "cloud" else "LOCAL"
@@ -355,10 +339,10 @@ def apply(
             "and that you run this on the right machine"
         )
     stignore = Path(plan.vault_path).expanduser() / ".stignore"
-    if require_stignore and not stignore.is_file():
+    if require and not stignore.is_file():
         raise SyncthingApplyError(
             f"{stignore} is missing, so secrets in the vault would sync; "
             f"run `ai-employee vault init {plan.vault_path}` on this machine first"
         )
     for call in plan.calls:
-        _call(api_url, api_key, call.method, call.path, call.body, timeout)
+        rest.call(call.method, call.path, call.body, timeout)

@@ -13,20 +13,16 @@ before SMTP), ``accepted`` (SMTP said 250), then ``done``. After a crash:
 
 from __future__ import annotations
 
-import os
-import signal
 from typing import Any
 
 from servers.email_mcp import compose, smtp
 from servers.email_mcp.models import SendResult
 from servers.email_mcp.service import EmailService
 from shared.errors import AIEError, InvalidInput, SmtpError, WrongState
+from shared.faults import crash_point
 from shared.ledger import LedgerEntry
 
 __all__ = ["send_approved"]
-
-# Test seam: the exactly-once test kills the process at this point (see tests/email).
-FAULT_ENV = "AIE_FAULT_INJECT"
 
 
 async def send_approved(service: EmailService, approval_id: str) -> SendResult:
@@ -67,8 +63,7 @@ async def send_approved(service: EmailService, approval_id: str) -> SendResult:
                 detail=str(error),
             )
             raise
-        if os.environ.get(FAULT_ENV) == "after_smtp":
-            os.kill(os.getpid(), signal.SIGKILL)
+        crash_point("after_smtp")  # the exactly-once test kills the process here
         vault.ledger.mark(entry, "accepted")
         vault.audit.record(
             "send_email",

@@ -13,8 +13,6 @@ then touch Odoo. After a crash:
 
 from __future__ import annotations
 
-import os
-import signal
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -26,16 +24,9 @@ from servers.odoo_mcp.requests import journal_id, lines_digest
 from servers.odoo_mcp.service import OdooService
 from shared.approvals import Executable
 from shared.errors import ParamsChanged, WrongState
+from shared.faults import crash_point
 
 __all__ = ["post_approved", "register_payment_approved"]
-
-# Test seam: the crash tests kill the server right after Odoo did the step (tests/odoo).
-FAULT_ENV = "AIE_FAULT_INJECT"
-
-
-def _crash_point(name: str) -> None:
-    if os.environ.get(FAULT_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _refuse(service: OdooService, item: Executable, error: Exception) -> Exception:
@@ -140,7 +131,7 @@ async def post_approved(service: OdooService, approval_id: str) -> PostResult:
                     detail=str(error),
                 )
                 raise
-            _crash_point("after_odoo_post")
+            crash_point("after_odoo_post")  # the crash tests kill the server here
             invoice = await service.invoice(invoice_id)
         return _finish_post(service, item, entry, invoice, already=False)
 
@@ -239,7 +230,7 @@ async def register_payment_approved(service: OdooService, approval_id: str) -> P
                 detail=str(error),
             )
             raise
-        _crash_point("after_odoo_payment")
+        crash_point("after_odoo_payment")  # and here (tests/odoo)
         found = await _payment_by_memo(service, memo)
         if found is None:
             raise WrongState(

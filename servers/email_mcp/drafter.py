@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from email.utils import parseaddr
 
+from servers.email_mcp.handbook import Handbook
 from servers.email_mcp.models import MailMessage
-from shared.handbook import Handbook
 
 __all__ = ["Decision", "draft_reply_text"]
 

@@ -13,6 +13,7 @@ from mcp.server import MCPServer
 from pydantic import Field
 
 from servers.email_mcp.drafter import draft_reply_text
+from servers.email_mcp.handbook import load_handbook
 from servers.email_mcp.models import (
     DraftResult,
     MailListResult,
@@ -28,7 +29,6 @@ from servers.email_mcp.triage import triage
 from shared.audit import register_secret
 from shared.clock import Clock, system_clock
 from shared.errors import InvalidInput
-from shared.handbook import load_handbook
 from shared.ids import ApprovalId, TaskId
 from shared.serving import parse_transport, run, setup_logging, tool
 from shared.settings import (

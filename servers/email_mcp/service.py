@@ -12,6 +12,7 @@ from typing import Any
 import aioimaplib
 
 from servers.email_mcp import compose
+from servers.email_mcp.handbook import load_handbook
 from servers.email_mcp.imap import Fetched, FolderInfo, ImapSession
 from servers.email_mcp.models import (
     DraftResult,
@@ -23,7 +24,6 @@ from servers.email_mcp.models import (
 from servers.email_mcp.parse import parse_message
 from shared.clock import Clock, system_clock
 from shared.errors import ImapError, InvalidInput, NotFound, WrongState
-from shared.handbook import load_handbook
 from shared.settings import CoreSettings, ImapSettings, SmtpSettings, resolve_mail_address
 from shared.vault import Vault
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from servers.email_mcp.drafter import draft_reply_text
+from servers.email_mcp.handbook import Handbook
 from servers.email_mcp.parse import parse_message
-from shared.handbook import Handbook
 
 
 def _raw(sender: str = "Alice <alice@partner.example>", **headers: str) -> bytes:

@@ -22,6 +22,7 @@ __all__ = ["Dashboard", "render_dashboard"]
 
 RECENT_UPDATES = 20
 RECENT_EVENTS = 15
+NOT_WRITTEN = "# Dashboard\n\n(not written yet)\n"
 
 
 class Dashboard:
@@ -31,6 +32,11 @@ class Dashboard:
         self.agent = agent
         self.audit = audit
         self.clock = clock
+
+    def text(self) -> str:
+        """Dashboard.md as the local agent last wrote it."""
+        path = self.layout.dashboard
+        return path.read_text("utf-8") if path.is_file() else NOT_WRITTEN
 
     def post_update(self, title: str, body: str, kind: str = "note") -> Path:
         if not title.strip() or len(title) > 200 or "\n" in title:

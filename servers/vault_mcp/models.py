@@ -18,6 +18,7 @@ __all__ = [
     "ClaimResult",
     "ConflictsResult",
     "DashboardResult",
+    "Heartbeat",
     "StaleClaimInfo",
     "TaskCreateResult",
     "TaskListResult",

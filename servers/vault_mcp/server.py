@@ -21,6 +21,7 @@ from servers.vault_mcp.models import (
     ClaimResult,
     ConflictsResult,
     DashboardResult,
+    Heartbeat,
     TaskCreateResult,
     TaskListResult,
     TaskResult,
@@ -30,11 +31,10 @@ from servers.vault_mcp.models import (
 from servers.vault_mcp.service import VaultService
 from shared.approvals import ApprovalState
 from shared.clock import Clock, system_clock
-from shared.errors import AIEError, InvalidInput
-from shared.ids import ApprovalId, TaskId, check_task_id
+from shared.errors import AIEError
+from shared.ids import ApprovalId, TaskId
 from shared.serving import parse_transport, run, setup_logging, tool
 from shared.settings import CoreSettings, load
-from shared.signals import Heartbeat
 from shared.tasks import TaskState
 from shared.tool_hints import ToolHints
 from shared.vault_files import MAX_BODY_CHARS
@@ -62,7 +62,6 @@ the business; finish with task_complete or task_fail."""
 
 def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServer[Any]:
     service = VaultService(settings, clock)
-    vault = service.vault
     mcp: MCPServer[Any] = MCPServer("vault", version="0.1.0", instructions=INSTRUCTIONS)
 
     @tool(mcp, READ)
@@ -88,8 +87,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
     ) -> TaskCreateResult:
         """Create a task in Needs_Action/<domain>/. With a source_id seen before, returns the
         existing task with created=false instead of a duplicate."""
-        task, created = vault.tasks.create(domain, title, body, source_id)
-        return TaskCreateResult(id=task.id, path=task.path, created=created, task=task)
+        return service.create_task(domain, title, body, source_id)
 
     @tool(mcp, READ)
     def task_list(
@@ -107,7 +105,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
     @tool(mcp, READ)
     def task_get(task_id: TaskId) -> TaskResult:
         """Read one task: its state, holder, frontmatter and body."""
-        return TaskResult(task=vault.tasks.get(task_id))
+        return service.get_task(task_id)
 
     @tool(mcp, WRITE)
     def task_claim(task_id: TaskId) -> ClaimResult:
@@ -121,7 +119,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         task_id: TaskId, note: Annotated[str, Field(max_length=2000)] = ""
     ) -> TaskResult:
         """Give a task you hold back to Needs_Action/ for anyone to claim."""
-        return TaskResult(task=vault.claims.release(task_id, note))
+        return service.release(task_id, note)
 
     @tool(mcp, WRITE)
     def task_complete(
@@ -133,7 +131,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
     ) -> TaskResult:
         """Move a task you hold (or one awaiting an executed or rejected approval) to Done/,
         with a summary of what was done."""
-        return TaskResult(task=vault.claims.complete(task_id, summary, outcome))
+        return service.complete(task_id, summary, outcome)
 
     @tool(mcp, WRITE)
     def task_fail(
@@ -143,7 +141,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
     ) -> TaskResult:
         """Record that a task failed: back to Needs_Action/ for another attempt (up to 3),
         or to Failed/ when retry is false or attempts are used up."""
-        return TaskResult(task=vault.claims.fail(task_id, reason, retry))
+        return service.fail(task_id, reason, retry)
 
     @tool(mcp, IDEMPOTENT)
     def approval_request(
@@ -158,10 +156,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         """Ask a human to approve an action on a task you hold. Writes
         Pending_Approval/<domain>/<id>.md; a person approves by moving it to Approved/.
         Asking again for the same thing returns the same approval."""
-        approval, created = vault.request_approval(
-            task_id, action, params, summary, tuple(editable)
-        )
-        return ApprovalResult(id=approval.id, created=created, approval=approval)
+        return service.request_approval(task_id, action, params, summary, tuple(editable))
 
     @tool(mcp, READ)
     def approval_list(
@@ -169,7 +164,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
     ) -> ApprovalListResult:
         """List approval requests (pending, approved, rejected; executed or conflict on
         request), oldest first, each with whether it has expired."""
-        return ApprovalListResult(approvals=service.list_approvals(state))
+        return service.list_approvals(state)
 
     def approval_decide(
         approval_id: ApprovalId,
@@ -185,7 +180,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         """After a sync: find tasks in several places and sync-conflict copies, keep one
         winner by a rule every replica applies alike, move the rest (and approvals their
         holders wrote) to Conflicts/ with a report. Safe to call any time."""
-        return ConflictsResult(resolved=service.conflicts.resolve())
+        return service.resolve_conflicts()
 
     @tool(mcp, IDEMPOTENT)
     def heartbeat(
@@ -193,7 +188,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         note: Annotated[str, Field(max_length=200)] = "",
     ) -> Heartbeat:
         """Say you are alive (Signals/<agent>.md). Claims stay fresh while you beat."""
-        return vault.signals.beat(vault.agent, vault.role, status, note)
+        return service.heartbeat(status, note)
 
     @tool(mcp, WRITE)
     def update_post(
@@ -216,8 +211,6 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         limit: Annotated[int, Field(ge=1, le=1000)] = 100,
     ) -> AuditQueryResult:
         """Read the audit log of every agent, oldest first (the last `limit` matches)."""
-        if since is not None and since.tzinfo is None:
-            raise InvalidInput("since needs a time zone, e.g. 2026-11-25T10:00:00Z")
         return service.audit_query(since, action, target, actor, limit)
 
     if settings.role == "local":
@@ -227,15 +220,13 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
     @mcp.resource("vault://dashboard", mime_type="text/markdown")
     def dashboard_resource() -> str:
         """Dashboard.md as the local agent last wrote it."""
-        path = vault.tasks.layout.dashboard
-        return path.read_text("utf-8") if path.is_file() else "# Dashboard\n\n(not written yet)\n"
+        return service.dashboard_markdown()
 
     @mcp.resource("vault://task/{task_id}", mime_type="text/markdown")
     def task_resource(task_id: str) -> str:
         """One task's markdown file."""
         try:
-            check_task_id(task_id)
-            return vault.tasks.locate(task_id).path.read_text("utf-8")
+            return service.task_markdown(task_id)
         except (ValueError, AIEError) as error:
             raise ResourceNotFoundError(str(error)) from None
 

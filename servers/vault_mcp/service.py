@@ -1,4 +1,9 @@
-"""The vault service: what each vault tool does, on top of the shared stores."""
+"""The vault service: what each vault tool does, on top of the shared stores.
+
+One method per tool (and one per resource); each returns the tool's result model from
+:mod:`servers.vault_mcp.models`. The stores themselves (tasks, claims, signals, approvals,
+audit) are shared with the other servers and live in ``shared/``.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,24 @@ from typing import Any
 from servers.vault_mcp.conflicts import Conflicts
 from servers.vault_mcp.dashboard import Dashboard
 from servers.vault_mcp.models import (
+    ApprovalListResult,
     ApprovalResult,
     AuditQueryResult,
     ClaimResult,
+    ConflictsResult,
     DashboardResult,
+    Heartbeat,
+    TaskCreateResult,
     TaskListResult,
+    TaskResult,
     UpdateResult,
     VaultStatus,
 )
 from servers.vault_mcp.status import collect_status, status_markdown
 from shared.approvals import ApprovalState
 from shared.clock import Clock, system_clock
+from shared.errors import InvalidInput
+from shared.ids import check_task_id
 from shared.settings import CoreSettings
 from shared.tasks import TaskState
 from shared.vault import Vault
@@ -40,17 +52,12 @@ class VaultService:
             v.tasks, v.claims, v.approvals, v.signals, self.conflicts, v.role, witness
         )
 
-    def claim(self, task_id: str) -> ClaimResult:
-        outcome = self.vault.claims.claim(task_id)
-        return ClaimResult(
-            id=task_id,
-            claimed=outcome.claimed,
-            holder=outcome.holder,
-            state=outcome.task.state,
-            already_yours=outcome.already_yours,
-            taken_over_from=outcome.taken_over_from,
-            path=outcome.task.path,
-        )
+    # -- tasks ----------------------------------------------------------------------------
+    def create_task(
+        self, domain: str, title: str, body: str, source_id: str | None
+    ) -> TaskCreateResult:
+        task, created = self.vault.tasks.create(domain, title, body, source_id)
+        return TaskCreateResult(id=task.id, path=task.path, created=created, task=task)
 
     def list_tasks(
         self, state: TaskState, domain: str | None, agent: str | None, limit: int, offset: int
@@ -64,15 +71,66 @@ class VaultService:
             next_offset=following if following < total else None,
         )
 
+    def get_task(self, task_id: str) -> TaskResult:
+        return TaskResult(task=self.vault.tasks.get(task_id))
+
+    def task_markdown(self, task_id: str) -> str:
+        """One task's file as it is on disk (``vault://task/{task_id}``)."""
+        check_task_id(task_id)
+        return self.vault.tasks.locate(task_id).path.read_text("utf-8")
+
+    # -- claims ---------------------------------------------------------------------------
+    def claim(self, task_id: str) -> ClaimResult:
+        outcome = self.vault.claims.claim(task_id)
+        return ClaimResult(
+            id=task_id,
+            claimed=outcome.claimed,
+            holder=outcome.holder,
+            state=outcome.task.state,
+            already_yours=outcome.already_yours,
+            taken_over_from=outcome.taken_over_from,
+            path=outcome.task.path,
+        )
+
+    def release(self, task_id: str, note: str) -> TaskResult:
+        return TaskResult(task=self.vault.claims.release(task_id, note))
+
+    def complete(self, task_id: str, summary: str, outcome: str) -> TaskResult:
+        return TaskResult(task=self.vault.claims.complete(task_id, summary, outcome))
+
+    def fail(self, task_id: str, reason: str, retry: bool) -> TaskResult:
+        return TaskResult(task=self.vault.claims.fail(task_id, reason, retry))
+
+    def heartbeat(self, status: str, note: str) -> Heartbeat:
+        v = self.vault
+        return v.signals.beat(v.agent, v.role, status, note)
+
+    # -- approvals ------------------------------------------------------------------------
+    def request_approval(
+        self,
+        task_id: str,
+        action: str,
+        params: dict[str, Any],
+        summary: str,
+        editable: tuple[str, ...],
+    ) -> ApprovalResult:
+        approval, created = self.vault.request_approval(task_id, action, params, summary, editable)
+        return ApprovalResult(id=approval.id, created=created, approval=approval)
+
+    def list_approvals(self, state: ApprovalState | None) -> ApprovalListResult:
+        return ApprovalListResult(approvals=self.vault.approvals.query(state))
+
     def decide(self, approval_id: str, approve: bool, reason: str) -> ApprovalResult:
         self.vault.require_local("approval_decide")
         decided_by = f"{self.operator} (via {self.vault.agent})"
         summary = self.vault.approvals.decide(approval_id, approve, decided_by, reason)
         return ApprovalResult(id=approval_id, created=False, approval=summary)
 
-    def list_approvals(self, state: ApprovalState | None) -> list[Any]:
-        return self.vault.approvals.query(state)
+    # -- sync conflicts -------------------------------------------------------------------
+    def resolve_conflicts(self) -> ConflictsResult:
+        return ConflictsResult(resolved=self.conflicts.resolve())
 
+    # -- updates and the dashboard --------------------------------------------------------
     def post_update(self, title: str, body: str, kind: str) -> UpdateResult:
         path = self.dashboard.post_update(title, body, kind)
         return UpdateResult(path=path.relative_to(self.vault.root).as_posix())
@@ -87,6 +145,11 @@ class VaultService:
             archived=[p.relative_to(root).as_posix() for p in archived],
         )
 
+    def dashboard_markdown(self) -> str:
+        """Dashboard.md as the local agent last wrote it (``vault://dashboard``)."""
+        return self.dashboard.text()
+
+    # -- audit ----------------------------------------------------------------------------
     def audit_query(
         self,
         since: datetime | None,
@@ -95,6 +158,8 @@ class VaultService:
         actor: str | None,
         limit: int,
     ) -> AuditQueryResult:
+        if since is not None and since.tzinfo is None:
+            raise InvalidInput("since needs a time zone, e.g. 2026-11-25T10:00:00Z")
         events = [
             e
             for e in self.vault.audit.events(since)

@@ -141,9 +141,12 @@ class AuditLog:
             event["detail"] = redact(detail)
         line = (json.dumps(event, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
         path = self.path_for(now)
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            except FileNotFoundError:  # no Logs/ folder yet
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as error:
             raise vault_write_error(f"the audit log {path.name}", error) from error
         try:

@@ -12,8 +12,10 @@ The frontmatter mirrors the state for Obsidian; the folder wins when they disagr
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +103,9 @@ class TaskStore:
         self.audit = audit
         self.clock = clock
         self.lock_dir = lock_dir or vault / ".aie"
+        self._needs_action = str(self.root / NEEDS_ACTION)
+        self._in_progress = str(self.root / IN_PROGRESS)
+        self._done, self._failed = str(self.layout.done), str(self.layout.failed)
 
     @contextlib.contextmanager
     def _creating(self) -> Iterator[None]:
@@ -117,25 +122,33 @@ class TaskStore:
     # -- finding ---------------------------------------------------------------------------
     def candidates(self, task_id: str) -> list[Location]:
         """Every place the task's file could be, in pipeline order."""
-        found: list[Location] = []
-        na = self.root / NEEDS_ACTION
-        for folder in _subfolders(na):
-            found.append(Location(folder / f"{task_id}.md", "needs_action", folder.name))
-        for folder in _subfolders(self.root / IN_PROGRESS):
-            found.append(Location(folder / f"{task_id}.md", "in_progress", folder.name))
-        found.append(Location(self.layout.done / f"{task_id}.md", "done", ""))
-        found.append(Location(self.layout.failed / f"{task_id}.md", "failed", ""))
-        return found
+        return [Location(Path(path), state, place) for path, state, place in self._places(task_id)]
+
+    def _places(self, task_id: str) -> list[tuple[str, TaskState, str]]:
+        # Plain strings: this runs on every claim and read, and Path objects cost more
+        # than the stat calls they lead to.
+        name = f"{task_id}.md"
+        places: list[tuple[str, TaskState, str]] = [
+            (f"{self._needs_action}/{sub}/{name}", "needs_action", sub)
+            for sub in _subfolder_names(self._needs_action)
+        ]
+        places += [
+            (f"{self._in_progress}/{sub}/{name}", "in_progress", sub)
+            for sub in _subfolder_names(self._in_progress)
+        ]
+        places.append((f"{self._done}/{name}", "done", ""))
+        places.append((f"{self._failed}/{name}", "failed", ""))
+        return places
 
     def locations(self, task_id: str) -> list[Location]:
         """Where the task is now. A file moving while we look can be seen twice or not at
         all, so an answer other than exactly one is confirmed by looking again."""
-        seen: list[Location] = []
+        seen: list[tuple[str, TaskState, str]] = []
         for _ in range(3):
-            seen = [loc for loc in self.candidates(task_id) if loc.path.is_file()]
+            seen = [place for place in self._places(task_id) if _is_file(place[0])]
             if len(seen) == 1:
-                return seen
-        return seen
+                break
+        return [Location(Path(path), state, place) for path, state, place in seen]
 
     def locate(self, task_id: str) -> Location:
         """The one location of a task, or a clear error when it has none or several."""
@@ -309,6 +322,23 @@ class TaskStore:
             return read_doc(loc.path).meta
         except (FileNotFoundError, VaultFileError):
             return None
+
+
+def _is_file(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError as error:  # what Path.is_file treats as "no file"
+        if error.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            return False
+        raise
+
+
+def _subfolder_names(folder: str) -> list[str]:
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(e.name for e in entries if not is_hidden(e.name) and e.is_dir())
+    except FileNotFoundError:
+        return []
 
 
 def _subfolders(folder: Path) -> list[Path]:

@@ -151,8 +151,7 @@ def _dump(meta: dict[str, Any], allow_unicode: bool) -> str:
 def read_doc(path: Path) -> VaultDoc:
     """Read and parse one vault file, refusing oversize, non-UTF-8 and unsafe content."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = _read_at_most(path, MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise
     except OSError as error:
@@ -172,6 +171,24 @@ def read_doc(path: Path) -> VaultDoc:
     return parse(text, name=path.name)
 
 
+def _read_at_most(path: Path, limit: int) -> bytes:
+    """Up to ``limit`` bytes of the file, in as few system calls as its size allows."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        want = min(os.fstat(fd).st_size + 1, limit)
+        parts: list[bytes] = []
+        while limit > 0:
+            chunk = os.read(fd, want)
+            if not chunk:
+                break
+            parts.append(chunk)
+            limit -= len(chunk)
+            want = min(1 << 16, limit)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old or the new file, never half.
 
@@ -179,23 +196,28 @@ def atomic_write_text(path: Path, text: str) -> None:
     one, never an empty or torn one. The folder is not fsynced: after a power cut the
     rename itself may be lost, which leaves the previous complete version in place.
     """
-    folder = path.parent
-    tmp = folder / f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}"
-    data = text.encode("utf-8")
+    tmp = f"{path.parent}/{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+            try:
+                _write_all(fd, text.encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+                os.unlink(tmp)
             raise
     except OSError as error:
         raise vault_write_error(path.name, error) from error
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def write_doc(path: Path, doc: VaultDoc) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import inspect
 import json
 import logging
@@ -27,14 +28,30 @@ def clean_doc(fn: Callable[..., Any]) -> str:
     return "\n\n".join(" ".join(p.split()) for p in paragraphs)
 
 
-def tool(mcp: MCPServer[Any], annotations: ToolAnnotations) -> Callable[[F], F]:
-    """Register ``fn`` as a tool, its docstring cleaned of source indentation."""
+def tool(
+    mcp: MCPServer[Any], annotations: ToolAnnotations, inline: bool = False
+) -> Callable[[F], F]:
+    """Register ``fn`` as a tool, its docstring cleaned of source indentation.
+
+    The SDK runs a plain function in a worker thread. ``inline`` runs it on the server's
+    event loop instead, saving the thread hand-off (about 0.2 ms a call): for tools whose
+    work is a few local file operations, never for one that waits on the network or
+    scans the whole vault."""
 
     def register(fn: F) -> F:
-        mcp.add_tool(fn, description=clean_doc(fn), annotations=annotations)
+        target = _on_the_loop(fn) if inline else fn
+        mcp.add_tool(target, description=clean_doc(fn), annotations=annotations)
         return fn
 
     return register
+
+
+def _on_the_loop(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)  # the SDK reads the signature and hints through __wrapped__
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)
+
+    return run
 
 
 class JsonFormatter(logging.Formatter):

@@ -71,7 +71,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         first to see what needs doing."""
         return service.status()
 
-    @tool(mcp, IDEMPOTENT)
+    @tool(mcp, IDEMPOTENT, inline=True)
     def task_create(
         domain: Domain,
         title: Line,
@@ -102,26 +102,26 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         """List tasks in one state, oldest first, one page at a time (next_offset pages on)."""
         return service.list_tasks(state, domain, agent, limit, offset)
 
-    @tool(mcp, READ)
+    @tool(mcp, READ, inline=True)
     def task_get(task_id: TaskId) -> TaskResult:
         """Read one task: its state, holder, frontmatter and body."""
         return service.get_task(task_id)
 
-    @tool(mcp, WRITE)
+    @tool(mcp, WRITE, inline=True)
     def task_claim(task_id: TaskId) -> ClaimResult:
         """Claim a task by moving it into In_Progress/<you>/. claimed=false means someone
         else holds a fresh claim (holder says who): pick another task. A stale claim (its
         holder silent past the lease) is taken over."""
         return service.claim(task_id)
 
-    @tool(mcp, WRITE)
+    @tool(mcp, WRITE, inline=True)
     def task_release(
         task_id: TaskId, note: Annotated[str, Field(max_length=2000)] = ""
     ) -> TaskResult:
         """Give a task you hold back to Needs_Action/ for anyone to claim."""
         return service.release(task_id, note)
 
-    @tool(mcp, WRITE)
+    @tool(mcp, WRITE, inline=True)
     def task_complete(
         task_id: TaskId,
         summary: Body,
@@ -133,7 +133,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         with a summary of what was done."""
         return service.complete(task_id, summary, outcome)
 
-    @tool(mcp, WRITE)
+    @tool(mcp, WRITE, inline=True)
     def task_fail(
         task_id: TaskId,
         reason: Body,
@@ -182,7 +182,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         holders wrote) to Conflicts/ with a report. Safe to call any time."""
         return service.resolve_conflicts()
 
-    @tool(mcp, IDEMPOTENT)
+    @tool(mcp, IDEMPOTENT, inline=True)
     def heartbeat(
         status: Annotated[str, Field(max_length=40)] = "ok",
         note: Annotated[str, Field(max_length=200)] = "",

@@ -18,10 +18,10 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from servers.odoo_mcp.approval_params import PostInvoiceParams, RegisterPaymentParams
+from servers.odoo_mcp.books import OdooBooks
 from servers.odoo_mcp.invoices import describe
 from servers.odoo_mcp.models import Invoice, PaymentResult, PostResult
 from servers.odoo_mcp.requests import journal_id, lines_digest
-from servers.odoo_mcp.service import OdooService
 from shared.approvals import Executable
 from shared.errors import ParamsChanged, WrongState
 from shared.faults import crash_point
@@ -29,15 +29,15 @@ from shared.faults import crash_point
 __all__ = ["post_approved", "register_payment_approved"]
 
 
-def _refuse(service: OdooService, item: Executable, error: Exception) -> Exception:
-    service.vault.audit.refusal(item.action, item.approval_id, error)
+def _refuse(books: OdooBooks, item: Executable, error: Exception) -> Exception:
+    books.vault.audit.refusal(item.action, item.approval_id, error)
     return error
 
 
 Params = TypeVar("Params", PostInvoiceParams, RegisterPaymentParams)
 
 
-def _read_params(service: OdooService, item: Executable, model: type[Params]) -> Params:
+def _read_params(books: OdooBooks, item: Executable, model: type[Params]) -> Params:
     """The approval's parameters as its action's model, or an audited refusal."""
     try:
         return model.model_validate(item.params)
@@ -45,7 +45,7 @@ def _read_params(service: OdooService, item: Executable, model: type[Params]) ->
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise _refuse(
-            service,
+            books,
             item,
             ParamsChanged(
                 item.approval_id,
@@ -70,19 +70,19 @@ def _changes(
 
 
 def _check_target(
-    service: OdooService,
+    books: OdooBooks,
     item: Executable,
     params: PostInvoiceParams | RegisterPaymentParams,
     invoice: Invoice,
     with_lines: bool,
 ) -> None:
     changes = []
-    if params.db != service.settings.db:
-        changes.append(f"database {params.db} → {service.settings.db}")
+    if params.db != books.settings.db:
+        changes.append(f"database {params.db} → {books.settings.db}")
     changes += _changes(params, invoice, with_lines)
     if changes:
         raise _refuse(
-            service,
+            books,
             item,
             ParamsChanged(
                 item.approval_id,
@@ -92,25 +92,25 @@ def _check_target(
         )
 
 
-async def post_approved(service: OdooService, approval_id: str) -> PostResult:
-    service.require_live("invoice_post_approved")
-    vault = service.vault
+async def post_approved(books: OdooBooks, approval_id: str) -> PostResult:
+    books.require_live("invoice_post_approved")
+    vault = books.vault
     item = vault.approvals.load_for_execution(approval_id, "post_invoice")
-    params = _read_params(service, item, PostInvoiceParams)
+    params = _read_params(books, item, PostInvoiceParams)
     invoice_id = params.invoice_id
     with vault.ledger.run(approval_id, {"invoice_id": invoice_id}) as entry:
-        invoice = await service.invoice(invoice_id)
+        invoice = await books.invoice(invoice_id)
         ours = entry.interrupted and entry.status == "posting"
         if invoice.state == "posted" and not ours:
-            _check_target(service, item, params, invoice, with_lines=True)
-            return _finish_post(service, item, entry, invoice, already=True)
+            _check_target(books, item, params, invoice, with_lines=True)
+            return _finish_post(books, item, entry, invoice, already=True)
         if invoice.state == "cancel":
             raise _refuse(
-                service,
+                books,
                 item,
                 WrongState(f"invoice {invoice_id} was cancelled in Odoo; nothing was posted"),
             )
-        _check_target(service, item, params, invoice, with_lines=True)
+        _check_target(books, item, params, invoice, with_lines=True)
         if invoice.state == "draft":
             vault.ledger.mark(entry, "posting")
             vault.audit.record(
@@ -120,7 +120,7 @@ async def post_approved(service: OdooService, approval_id: str) -> PostResult:
                 params={"amount_total": invoice.amount_total, "partner": invoice.partner_name},
             )
             try:
-                await service.odoo.call("account.move", "action_post", [invoice_id], write=True)
+                await books.odoo.call("account.move", "action_post", [invoice_id], write=True)
             except Exception as error:
                 vault.ledger.mark(entry, "started")
                 vault.audit.record(
@@ -132,14 +132,14 @@ async def post_approved(service: OdooService, approval_id: str) -> PostResult:
                 )
                 raise
             crash_point("after_odoo_post")  # the crash tests kill the server here
-            invoice = await service.invoice(invoice_id)
-        return _finish_post(service, item, entry, invoice, already=False)
+            invoice = await books.invoice(invoice_id)
+        return _finish_post(books, item, entry, invoice, already=False)
 
 
 def _finish_post(
-    service: OdooService, item: Executable, entry: Any, invoice: Invoice, already: bool
+    books: OdooBooks, item: Executable, entry: Any, invoice: Invoice, already: bool
 ) -> PostResult:
-    vault = service.vault
+    vault = books.vault
     outcome = {"posted": invoice.name, "invoice_id": invoice.invoice_id, "already_posted": already}
     vault.ledger.finish(entry, outcome)
     note = " It had already been posted in Odoo; it was not posted again." if already else ""
@@ -162,22 +162,22 @@ def _finish_post(
     )
 
 
-async def register_payment_approved(service: OdooService, approval_id: str) -> PaymentResult:
-    service.require_live("payment_register_approved")
-    vault = service.vault
+async def register_payment_approved(books: OdooBooks, approval_id: str) -> PaymentResult:
+    books.require_live("payment_register_approved")
+    vault = books.vault
     item = vault.approvals.load_for_execution(approval_id, "register_payment")
-    p = _read_params(service, item, RegisterPaymentParams)
+    p = _read_params(books, item, RegisterPaymentParams)
     invoice_id = p.invoice_id
     memo = f"{p.invoice_name} {approval_id}"
     with vault.ledger.run(
         approval_id, {"invoice_id": invoice_id, "amount": p.amount, "memo": memo}
     ) as entry:
         if entry.interrupted and entry.status == "registering":
-            found = await _payment_by_memo(service, memo)
+            found = await _payment_by_memo(books, memo)
             if found is not None:
-                return await _finish_payment(service, item, p, entry, found, recovered=True)
-        invoice = await service.invoice(invoice_id)
-        _check_target(service, item, p, invoice, with_lines=False)
+                return await _finish_payment(books, item, p, entry, found, recovered=True)
+        invoice = await books.invoice(invoice_id)
+        _check_target(books, item, p, invoice, with_lines=False)
         problems = []
         if invoice.state != "posted":
             problems.append(f"it is {invoice.state}, not posted")
@@ -188,7 +188,7 @@ async def register_payment_approved(service: OdooService, approval_id: str) -> P
             )
         if problems:
             raise _refuse(
-                service,
+                books,
                 item,
                 ParamsChanged(
                     approval_id,
@@ -197,9 +197,9 @@ async def register_payment_approved(service: OdooService, approval_id: str) -> P
                 ),
             )
         vals: dict[str, Any] = {"amount": p.amount, "communication": memo}
-        vals["payment_date"] = p.payment_date or service.today().isoformat()
+        vals["payment_date"] = p.payment_date or books.today().isoformat()
         if p.journal:
-            vals["journal_id"] = await journal_id(service, p.journal)
+            vals["journal_id"] = await journal_id(books, p.journal)
         vault.ledger.mark(entry, "registering")
         vault.audit.record(
             "odoo_payment_start",
@@ -209,10 +209,10 @@ async def register_payment_approved(service: OdooService, approval_id: str) -> P
         )
         context = {"active_model": "account.move", "active_ids": [invoice_id]}
         try:
-            wizard = await service.odoo.call(
+            wizard = await books.odoo.call(
                 "account.payment.register", "create", vals, write=True, context=context
             )
-            await service.odoo.call(
+            await books.odoo.call(
                 "account.payment.register",
                 "action_create_payments",
                 [wizard],
@@ -220,7 +220,7 @@ async def register_payment_approved(service: OdooService, approval_id: str) -> P
                 context=context,
             )
         except Exception as error:
-            if await _payment_by_memo(service, memo) is None:
+            if await _payment_by_memo(books, memo) is None:
                 vault.ledger.mark(entry, "started")  # Odoo rolled the call back: safe to retry
             vault.audit.record(
                 "odoo_payment",
@@ -231,34 +231,34 @@ async def register_payment_approved(service: OdooService, approval_id: str) -> P
             )
             raise
         crash_point("after_odoo_payment")  # and here (tests/odoo)
-        found = await _payment_by_memo(service, memo)
+        found = await _payment_by_memo(books, memo)
         if found is None:
             raise WrongState(
                 f"Odoo registered no payment with memo {memo!r}; "
                 f"check invoice {invoice.name} in Odoo"
             )
-        return await _finish_payment(service, item, p, entry, found, recovered=False)
+        return await _finish_payment(books, item, p, entry, found, recovered=False)
 
 
-async def _payment_by_memo(service: OdooService, memo: str) -> dict[str, Any] | None:
-    session = await service.odoo.connect()
+async def _payment_by_memo(books: OdooBooks, memo: str) -> dict[str, Any] | None:
+    session = await books.odoo.connect()
     field = "memo" if session.major >= 18 else "ref"
-    rows = await service.odoo.call(
+    rows = await books.odoo.call(
         "account.payment", "search_read", [[field, "=", memo]], fields=["name", "amount"], limit=1
     )
     return rows[0] if rows else None
 
 
 async def _finish_payment(
-    service: OdooService,
+    books: OdooBooks,
     item: Executable,
     p: RegisterPaymentParams,
     entry: Any,
     payment: dict[str, Any],
     recovered: bool,
 ) -> PaymentResult:
-    vault = service.vault
-    invoice = await service.invoice(p.invoice_id)
+    vault = books.vault
+    invoice = await books.invoice(p.invoice_id)
     outcome = {
         "payment_id": payment["id"],
         "payment": payment.get("name") or None,

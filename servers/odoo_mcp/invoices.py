@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from servers.odoo_mcp.books import INVOICE_SPEC, INVOICE_TYPES, WEB_SAVE_SINCE, OdooBooks
 from servers.odoo_mcp.models import (
     MOVE_LABELS,
     AccountSummary,
@@ -16,7 +17,6 @@ from servers.odoo_mcp.models import (
 )
 from servers.odoo_mcp.partners import resolve_partner
 from servers.odoo_mcp.rpc import OdooRefused
-from servers.odoo_mcp.service import INVOICE_SPEC, INVOICE_TYPES, WEB_SAVE_SINCE, OdooService
 from shared.errors import InvalidInput
 
 __all__ = ["DraftSpec", "InvoiceFilter", "account_summary", "create_draft", "list_invoices"]
@@ -34,7 +34,7 @@ class DraftSpec:
     note: str | None = None
 
 
-async def create_draft(service: OdooService, spec: DraftSpec) -> Invoice:
+async def create_draft(books: OdooBooks, spec: DraftSpec) -> Invoice:
     """Create the draft with all its lines in one ``create``; read back Odoo's amounts.
     With a ``reference``, a live draft or invoice of the same type, partner and reference
     is returned instead of a second one (an agent retrying after a timeout)."""
@@ -47,7 +47,7 @@ async def create_draft(service: OdooService, spec: DraftSpec) -> Invoice:
     # an id goes to Odoo as is (one request less); Odoo refuses a dangling one
     partner_id = spec.partner if isinstance(spec.partner, int) else None
     if partner_id is None:
-        partner_id = (await resolve_partner(service, spec.partner)).id
+        partner_id = (await resolve_partner(books, spec.partner)).id
     if spec.reference:
         same = [
             ["move_type", "=", spec.move_type],
@@ -55,15 +55,15 @@ async def create_draft(service: OdooService, spec: DraftSpec) -> Invoice:
             ["ref", "=", spec.reference],
             ["state", "!=", "cancel"],
         ]
-        existing = await service.move_rows(same, limit=1)
+        existing = await books.move_rows(same, limit=1)
         if existing:
-            found = await service.invoice(existing[0]["id"], existing[0])
+            found = await books.invoice(existing[0]["id"], existing[0])
             return found.model_copy(update={"created": False})
     vals: dict[str, Any] = {
         "move_type": spec.move_type,
         "partner_id": partner_id,
         "invoice_line_ids": [
-            [0, 0, await _line_values(service, line, spec.move_type)] for line in spec.lines
+            [0, 0, await _line_values(books, line, spec.move_type)] for line in spec.lines
         ],
     }
     if spec.invoice_date:
@@ -71,29 +71,29 @@ async def create_draft(service: OdooService, spec: DraftSpec) -> Invoice:
     if spec.due_date:
         vals["invoice_date_due"] = spec.due_date.isoformat()
     if spec.payment_term:
-        vals["invoice_payment_term_id"] = await _payment_term_id(service, spec.payment_term)
+        vals["invoice_payment_term_id"] = await _payment_term_id(books, spec.payment_term)
     if spec.reference:
         vals["ref"] = spec.reference
     if spec.note:
         vals["narration"] = spec.note
     context = {"default_move_type": spec.move_type}
     try:
-        if (await service.odoo.connect()).major >= WEB_SAVE_SINCE:  # create and read back
-            (saved,) = await service.odoo.call(
+        if (await books.odoo.connect()).major >= WEB_SAVE_SINCE:  # create and read back
+            (saved,) = await books.odoo.call(
                 "account.move", "web_save", [], vals, specification=INVOICE_SPEC,
                 write=True, context=context,
             )  # fmt: skip
-            invoice = service.invoice_from_web(saved)
+            invoice = books.invoice_from_web(saved)
         else:
-            move_id = await service.odoo.call(
+            move_id = await books.odoo.call(
                 "account.move", "create", vals, write=True, context=context
             )
-            invoice = await service.invoice(int(move_id))
+            invoice = await books.invoice(int(move_id))
     except OdooRefused:
-        await resolve_partner(service, partner_id)  # a clear "no partner with id N" if that was it
+        await resolve_partner(books, partner_id)  # a clear "no partner with id N" if that was it
         raise
     move_id = invoice.invoice_id
-    service.vault.audit.record(
+    books.vault.audit.record(
         "odoo_invoice_create_draft",
         f"account.move/{move_id}",
         params={
@@ -107,25 +107,25 @@ async def create_draft(service: OdooService, spec: DraftSpec) -> Invoice:
     return invoice.model_copy(update={"created": True})
 
 
-async def _line_values(service: OdooService, line: InvoiceLineIn, move_type: str) -> dict[str, Any]:
+async def _line_values(books: OdooBooks, line: InvoiceLineIn, move_type: str) -> dict[str, Any]:
     values: dict[str, Any] = {
         "name": line.description,
         "quantity": line.quantity,
         "price_unit": line.price_unit,
     }
     if line.taxes is not None:
-        values["tax_ids"] = [[6, 0, await service.tax_ids(line.taxes, move_type)]]
+        values["tax_ids"] = [[6, 0, await books.tax_ids(line.taxes, move_type)]]
     if line.account:
-        values["account_id"] = await service.account_id(line.account)
+        values["account_id"] = await books.account_id(line.account)
     return values
 
 
-async def _payment_term_id(service: OdooService, name: str) -> int:
-    rows = await service.odoo.call(
+async def _payment_term_id(books: OdooBooks, name: str) -> int:
+    rows = await books.odoo.call(
         "account.payment.term", "search_read", [["name", "=ilike", name]], fields=["name"], limit=2
     )
     if len(rows) != 1:
-        known = await service.odoo.call("account.payment.term", "search_read", [], fields=["name"])
+        known = await books.odoo.call("account.payment.term", "search_read", [], fields=["name"])
         raise InvalidInput(
             f"payment term {name!r} not found; Odoo has: " + ", ".join(r["name"] for r in known)
         )
@@ -143,7 +143,7 @@ class InvoiceFilter:
 
 
 async def list_invoices(
-    service: OdooService, flt: InvoiceFilter, limit: int, offset: int
+    books: OdooBooks, flt: InvoiceFilter, limit: int, offset: int
 ) -> InvoiceListResult:
     domain: list[Any] = [
         ["move_type", "in", [flt.move_type] if flt.move_type else list(INVOICE_TYPES)]
@@ -151,7 +151,7 @@ async def list_invoices(
     if flt.state:
         domain.append(["state", "=", flt.state])
     if flt.partner is not None:
-        domain.append(["partner_id", "=", (await resolve_partner(service, flt.partner)).id])
+        domain.append(["partner_id", "=", (await resolve_partner(books, flt.partner)).id])
     if flt.date_from:
         domain.append(["invoice_date", ">=", flt.date_from.isoformat()])
     if flt.date_to:
@@ -160,40 +160,40 @@ async def list_invoices(
         domain += [
             ["state", "=", "posted"],
             ["amount_residual", "!=", 0],  # by the ledger, as in account_summary
-            ["invoice_date_due", "<", service.today().isoformat()],
+            ["invoice_date_due", "<", books.today().isoformat()],
         ]
-    total = await service.odoo.call("account.move", "search_count", domain)
-    rows = await service.move_rows(
+    total = await books.odoo.call("account.move", "search_count", domain)
+    rows = await books.move_rows(
         domain, limit=limit, offset=offset, order="invoice_date desc, id desc"
     )
     next_offset = offset + len(rows) if offset + len(rows) < total else None
     return InvoiceListResult(
-        total=total, invoices=[service.row(r) for r in rows], next_offset=next_offset
+        total=total, invoices=[books.row(r) for r in rows], next_offset=next_offset
     )
 
 
-async def account_summary(service: OdooService) -> AccountSummary:
+async def account_summary(books: OdooBooks) -> AccountSummary:
     """Open receivables and payables (overdue apart), this and last month's invoicing."""
-    today = service.today()
+    today = books.today()
     this_month = today.replace(day=1)
     last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
     # what is still due by the ledger (the amount due), not by payment_state: real Odoo
     # says "paid" for a payment that made no journal entry, with all of it still due
-    open_rows = await service.move_rows(
+    open_rows = await books.move_rows(
         [
             ["state", "=", "posted"],
             ["move_type", "in", list(INVOICE_TYPES)],
             ["amount_residual", "!=", 0],
         ]
     )
-    recent = await service.move_rows(
+    recent = await books.move_rows(
         [
             ["state", "=", "posted"],
             ["move_type", "in", list(INVOICE_TYPES)],
             ["invoice_date", ">=", last_month.isoformat()],
         ]
     )
-    drafts = await service.odoo.call(
+    drafts = await books.odoo.call(
         "account.move",
         "search_count",
         [["state", "=", "draft"], ["move_type", "in", list(INVOICE_TYPES)]],
@@ -207,7 +207,7 @@ async def account_summary(service: OdooService) -> AccountSummary:
 
     currency = ""
     for raw in open_rows:
-        row = service.row(raw)
+        row = books.row(raw)
         currency = currency or row.currency
         side = "receivable" if row.move_type.startswith("out_") else "payable"
         sign = -1.0 if row.move_type.endswith("_refund") else 1.0
@@ -215,7 +215,7 @@ async def account_summary(service: OdooService) -> AccountSummary:
         if row.days_overdue > 0:
             add(f"overdue_{side}", sign * row.amount_residual)
     for raw in recent:
-        row = service.row(raw)
+        row = books.row(raw)
         currency = currency or row.currency
         when = row.invoice_date
         if when is None or when > today:
@@ -226,7 +226,7 @@ async def account_summary(service: OdooService) -> AccountSummary:
         add(f"{side}_{month}", sign * row.amount_untaxed)
     return AccountSummary(
         as_of=today,
-        currency=currency or await _company_currency(service),
+        currency=currency or await _company_currency(books),
         receivable=figures.get("receivable", 0.0),
         receivable_count=counts.get("receivable", 0),
         overdue_receivable=figures.get("overdue_receivable", 0.0),
@@ -243,10 +243,8 @@ async def account_summary(service: OdooService) -> AccountSummary:
     )
 
 
-async def _company_currency(service: OdooService) -> str:
-    rows = await service.odoo.call(
-        "res.company", "search_read", [], fields=["currency_id"], limit=1
-    )
+async def _company_currency(books: OdooBooks) -> str:
+    rows = await books.odoo.call("res.company", "search_read", [], fields=["currency_id"], limit=1)
     currency = rows[0]["currency_id"] if rows else None
     return str(currency[1]) if currency else ""
 

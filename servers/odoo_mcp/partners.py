@@ -6,8 +6,8 @@ import difflib
 import re
 from typing import Any
 
+from servers.odoo_mcp.books import OdooBooks
 from servers.odoo_mcp.models import Partner, PartnerCreateResult, PartnerFindResult
-from servers.odoo_mcp.service import OdooService
 from shared.errors import InvalidInput, NotFound
 
 __all__ = ["create_partner", "find_partners", "resolve_partner"]
@@ -48,7 +48,7 @@ def _score(query: str, row: dict[str, Any]) -> float:
     return best
 
 
-async def find_partners(service: OdooService, query: str, limit: int) -> PartnerFindResult:
+async def find_partners(books: OdooBooks, query: str, limit: int) -> PartnerFindResult:
     """Substring match on name, email and VAT; when that finds nothing, a typo-tolerant
     match on names. Best first."""
     q = query.strip()
@@ -57,10 +57,10 @@ async def find_partners(service: OdooService, query: str, limit: int) -> Partner
     terms: list[list[Any]] = [["email", "ilike", q], ["vat", "ilike", q]]
     terms += [["name", "ilike", token] for token in tokens]
     domain = ["|"] * (len(terms) - 1) + terms
-    rows = await service.odoo.call("res.partner", "search_read", domain, fields=FIELDS, limit=200)
+    rows = await books.odoo.call("res.partner", "search_read", domain, fields=FIELDS, limit=200)
     scored = [(_score(q, row), row) for row in rows]
     if not scored:
-        pool = await service.odoo.call(
+        pool = await books.odoo.call(
             "res.partner", "search_read", [], fields=FIELDS, limit=FUZZY_POOL
         )
         scored = [(s, row) for row in pool if (s := _score(q, row)) >= MIN_FUZZY_SCORE]
@@ -68,10 +68,10 @@ async def find_partners(service: OdooService, query: str, limit: int) -> Partner
     return PartnerFindResult(query=q, partners=[_partner(row, s) for s, row in scored[:limit]])
 
 
-async def resolve_partner(service: OdooService, partner: int | str) -> Partner:
+async def resolve_partner(books: OdooBooks, partner: int | str) -> Partner:
     """A partner id, or an exact (case-insensitive) name or email, naming exactly one."""
     if isinstance(partner, int):
-        rows = await service.odoo.call(
+        rows = await books.odoo.call(
             "res.partner", "search_read", [["id", "=", partner]], fields=FIELDS
         )
         if not rows:
@@ -81,7 +81,7 @@ async def resolve_partner(service: OdooService, partner: int | str) -> Partner:
     if not text:
         raise InvalidInput("partner is empty: give an id, or an exact name or email")
     domain = ["|", ["name", "=ilike", text], ["email", "=ilike", text]]
-    rows = await service.odoo.call("res.partner", "search_read", domain, fields=FIELDS, limit=20)
+    rows = await books.odoo.call("res.partner", "search_read", domain, fields=FIELDS, limit=20)
     if len(rows) == 1:
         return _partner(rows[0])
     if rows:
@@ -92,7 +92,7 @@ async def resolve_partner(service: OdooService, partner: int | str) -> Partner:
             f"partner {text!r} is ambiguous: {len(rows)} partners match ({listed}); "
             "pass the id instead"
         )
-    suggestions = (await find_partners(service, text, 3)).partners
+    suggestions = (await find_partners(books, text, 3)).partners
     hint = (
         "; did you mean " + ", ".join(f"{p.name!r} (id {p.id})" for p in suggestions)
         if suggestions
@@ -104,24 +104,22 @@ async def resolve_partner(service: OdooService, partner: int | str) -> Partner:
     )
 
 
-async def create_partner(service: OdooService, values: dict[str, Any]) -> PartnerCreateResult:
+async def create_partner(books: OdooBooks, values: dict[str, Any]) -> PartnerCreateResult:
     """Create a partner unless one with the same email (or, without email, the same name)
     exists: then return that one with ``created`` false."""
     if values.get("email"):
         same = ["email", "=ilike", values["email"]]
     else:
         same = ["name", "=ilike", values["name"]]
-    rows = await service.odoo.call("res.partner", "search_read", [same], fields=FIELDS, limit=1)
+    rows = await books.odoo.call("res.partner", "search_read", [same], fields=FIELDS, limit=1)
     if rows:
         return PartnerCreateResult(**_partner(rows[0]).model_dump(), created=False)
     clean = {k: v for k, v in values.items() if v not in (None, "")}
-    new_id = await service.odoo.call("res.partner", "create", clean, write=True)
-    service.vault.audit.record(
+    new_id = await books.odoo.call("res.partner", "create", clean, write=True)
+    books.vault.audit.record(
         "odoo_partner_create",
         f"res.partner/{new_id}",
         params={k: clean[k] for k in ("name", "email") if k in clean},
     )
-    rows = await service.odoo.call(
-        "res.partner", "search_read", [["id", "=", new_id]], fields=FIELDS
-    )
+    rows = await books.odoo.call("res.partner", "search_read", [["id", "=", new_id]], fields=FIELDS)
     return PartnerCreateResult(**_partner(rows[0]).model_dump(), created=True)

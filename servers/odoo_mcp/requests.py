@@ -13,9 +13,9 @@ import json
 from typing import Any
 
 from servers.odoo_mcp.approval_params import PostInvoiceParams, RegisterPaymentParams
+from servers.odoo_mcp.books import OdooBooks
 from servers.odoo_mcp.invoices import describe
 from servers.odoo_mcp.models import ApprovalRequested, Invoice
-from servers.odoo_mcp.service import OdooService
 from shared.errors import InvalidInput, WrongState
 
 __all__ = ["lines_digest", "request_payment", "request_post"]
@@ -26,10 +26,8 @@ def lines_digest(invoice: Invoice) -> str:
     return hashlib.sha256(json.dumps(lines, sort_keys=True).encode()).hexdigest()[:16]
 
 
-async def request_post(
-    service: OdooService, invoice_id: int, task_id: str | None
-) -> ApprovalRequested:
-    invoice = await service.invoice(invoice_id)
+async def request_post(books: OdooBooks, invoice_id: int, task_id: str | None) -> ApprovalRequested:
+    invoice = await books.invoice(invoice_id)
     if invoice.state != "draft":
         raise WrongState(
             f"invoice {invoice_id} is {invoice.state}"
@@ -50,7 +48,7 @@ async def request_post(
             f"Odoo would refuse to post invoice {invoice_id}: " + "; ".join(problems)
         )
     params = PostInvoiceParams(
-        **_invoice_params(service, invoice),
+        **_invoice_params(books, invoice),
         amount_untaxed=invoice.amount_untaxed,
         invoice_date=_iso(invoice.invoice_date),
         due_date=_iso(invoice.due_date),
@@ -58,19 +56,19 @@ async def request_post(
     )
     summary = f"Post {describe(invoice)}"
     return await _request(
-        service, task_id, "post_invoice", invoice, params, summary, _render(invoice)
+        books, task_id, "post_invoice", invoice, params, summary, _render(invoice)
     )
 
 
 async def request_payment(
-    service: OdooService,
+    books: OdooBooks,
     invoice_id: int,
     amount: float | None,
     payment_date: dt.date | None,
     journal: str | None,
     task_id: str | None,
 ) -> ApprovalRequested:
-    invoice = await service.invoice(invoice_id)
+    invoice = await books.invoice(invoice_id)
     if invoice.state != "posted":
         raise WrongState(
             f"invoice {invoice_id} is {invoice.state}; a payment is registered on a posted "
@@ -94,9 +92,9 @@ async def request_payment(
             f"{invoice.currency} still due on {invoice.name}"
         )
     if journal:
-        await journal_id(service, journal)  # refuse an unknown journal now, not at execution
+        await journal_id(books, journal)  # refuse an unknown journal now, not at execution
     params = RegisterPaymentParams(
-        **_invoice_params(service, invoice),
+        **_invoice_params(books, invoice),
         invoice_name=invoice.name,
         amount=pay,
         residual_at_request=invoice.amount_residual,
@@ -114,13 +112,13 @@ async def request_payment(
         f"dated {payment_date or 'the day it is registered'}, "
         f"journal {journal or 'the default bank'}.\n"
     )
-    return await _request(service, task_id, "register_payment", invoice, params, summary, readable)
+    return await _request(books, task_id, "register_payment", invoice, params, summary, readable)
 
 
-def _invoice_params(service: OdooService, invoice: Invoice) -> dict[str, Any]:
+def _invoice_params(books: OdooBooks, invoice: Invoice) -> dict[str, Any]:
     """What every Odoo approval records of its invoice (``_InvoiceParams``' fields)."""
     return {
-        "db": service.settings.db,
+        "db": books.settings.db,
         "invoice_id": invoice.invoice_id,
         "move_type": invoice.move_type,
         "partner_id": invoice.partner_id,
@@ -130,15 +128,15 @@ def _invoice_params(service: OdooService, invoice: Invoice) -> dict[str, Any]:
     }
 
 
-async def journal_id(service: OdooService, code: str) -> int:
-    rows = await service.odoo.call(
+async def journal_id(books: OdooBooks, code: str) -> int:
+    rows = await books.odoo.call(
         "account.journal",
         "search_read",
         [["code", "=", code], ["type", "in", ["bank", "cash"]]],
         fields=["code"],
     )
     if not rows:
-        known = await service.odoo.call(
+        known = await books.odoo.call(
             "account.journal", "search_read", [["type", "in", ["bank", "cash"]]], fields=["code"]
         )
         raise InvalidInput(
@@ -149,7 +147,7 @@ async def journal_id(service: OdooService, code: str) -> int:
 
 
 async def _request(
-    service: OdooService,
+    books: OdooBooks,
     task_id: str | None,
     action: str,
     invoice: Invoice,
@@ -157,10 +155,10 @@ async def _request(
     summary: str,
     readable: str,
 ) -> ApprovalRequested:
-    vault = service.vault
+    vault = books.vault
     if task_id is None:
         due = f"{invoice.amount_residual:.2f}"
-        source = f"odoo:{service.settings.db}:{action}:{invoice.invoice_id}:{due}"
+        source = f"odoo:{books.settings.db}:{action}:{invoice.invoice_id}:{due}"
         task, _ = vault.tasks.create("accounting", summary[:200], readable, source_id=source)
         task_id = task.id
         vault.claims.claim(task_id)

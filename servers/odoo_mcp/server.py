@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from mcp.server import MCPServer
 from pydantic import Field
 
-from servers.odoo_mcp import execute, invoices, partners, requests
 from servers.odoo_mcp.invoices import DraftSpec, InvoiceFilter
 from servers.odoo_mcp.models import (
     AccountSummary,
@@ -71,7 +70,7 @@ def build_server(
     ) -> PartnerFindResult:
         """Find partners by name, email or VAT, best match first; names are matched even
         with typos. Each result has a score from 0 to 1."""
-        return await partners.find_partners(service, query, limit)
+        return await service.find_partners(query, limit)
 
     @tool(mcp, WRITE)
     async def partner_create(
@@ -86,15 +85,7 @@ def build_server(
     ) -> PartnerCreateResult:
         """Create a customer or vendor. If a partner with that email (or, without an email,
         that exact name) exists, it is returned with created=false instead."""
-        values = {
-            "name": name.strip(),
-            "email": email,
-            "vat": vat,
-            "phone": phone,
-            "is_company": is_company,
-        }
-        values |= {"street": street, "city": city, "zip": zip}
-        return await partners.create_partner(service, values)
+        return await service.create_partner(name, email, vat, phone, is_company, street, city, zip)
 
     @tool(mcp, WRITE)
     async def invoice_create_draft(
@@ -114,7 +105,7 @@ def build_server(
         spec = DraftSpec(
             partner, lines, move_type, invoice_date, due_date, payment_term, reference, note
         )
-        return await invoices.create_draft(service, spec)
+        return await service.create_draft(spec)
 
     @tool(mcp, READ)
     async def invoice_list(
@@ -130,18 +121,18 @@ def build_server(
         """List invoices and bills, newest first, a page at a time (next_offset pages on):
         by state, type, partner, invoice date range, or only the overdue ones."""
         flt = InvoiceFilter(state, move_type, partner, date_from, date_to, overdue_only)
-        return await invoices.list_invoices(service, flt, limit, offset)
+        return await service.list_invoices(flt, limit, offset)
 
     @tool(mcp, READ)
     async def invoice_get(invoice_id: InvoiceId) -> Invoice:
         """One invoice or bill with its lines, taxes and amounts as Odoo has them."""
-        return await service.invoice(invoice_id)
+        return await service.get_invoice(invoice_id)
 
     @tool(mcp, READ)
     async def account_summary() -> AccountSummary:
         """The figures of a weekly briefing: open receivables and payables (overdue apart),
         invoiced and billed this month and last (untaxed), drafts waiting."""
-        return await invoices.account_summary(service)
+        return await service.account_summary()
 
     @tool(mcp, WRITE)
     async def invoice_request_post(
@@ -150,7 +141,7 @@ def build_server(
         """Ask a person to approve posting a draft: writes an approval request showing the
         partner, lines, totals and due date. Without task_id an accounting task is created
         for it. Nothing is posted until the local machine executes the approval."""
-        return await requests.request_post(service, invoice_id, task_id)
+        return await service.request_post(invoice_id, task_id)
 
     @tool(mcp, WRITE)
     async def payment_request(
@@ -165,20 +156,18 @@ def build_server(
         """Ask a person to approve registering a payment on a posted invoice or bill
         (default: the whole amount still due). Nothing is registered until the local
         machine executes the approval."""
-        return await requests.request_payment(
-            service, invoice_id, amount, payment_date, journal, task_id
-        )
+        return await service.request_payment(invoice_id, amount, payment_date, journal, task_id)
 
     async def invoice_post_approved(approval_id: ApprovalId) -> PostResult:
         """Post an invoice a person approved (local machine, live mode). Refused if the
         approval is not in Approved/, expired, altered or done, or if the invoice changed in
         Odoo since; returns the posted number."""
-        return await execute.post_approved(service, approval_id)
+        return await service.post_approved(approval_id)
 
     async def payment_register_approved(approval_id: ApprovalId) -> PaymentResult:
         """Register a payment a person approved (local machine, live mode), exactly once.
         Refused if the approval is not valid or the invoice changed since."""
-        return await execute.register_payment_approved(service, approval_id)
+        return await service.register_payment_approved(approval_id)
 
     if service.mode == "live":
         tool(mcp, EXECUTE)(invoice_post_approved)

@@ -25,7 +25,7 @@ from aioimaplib.aioimaplib import Command
 from shared.errors import ImapError, InvalidInput
 from shared.settings import ImapSettings
 
-__all__ = ["Fetched", "FolderInfo", "ImapSession", "quote_mailbox", "tls_context"]
+__all__ = ["Fetched", "FolderInfo", "ImapSession", "quote_mailbox", "quote_string", "tls_context"]
 
 log = logging.getLogger("email-mcp.imap")
 T = TypeVar("T")
@@ -61,6 +61,13 @@ def quote_mailbox(name: str) -> str:
     if not name or len(name) > 200 or any(c in name for c in "\r\n\0"):
         raise InvalidInput(f"mailbox name {name[:60]!r} is not valid")
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def quote_string(value: str) -> str:
+    """A search argument as one IMAP quoted string."""
+    if any(c in value for c in "\r\n\0"):
+        raise InvalidInput("search text must be one line")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def tls_context(ca_file: str | None) -> ssl.SSLContext:

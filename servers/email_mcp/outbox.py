@@ -9,157 +9,219 @@ before SMTP), ``accepted`` (SMTP said 250), then ``done``. After a crash:
 - ``sending``: SMTP may or may not have accepted it. If Sent holds the Message-ID it was
   sent. Otherwise nobody can tell, and we do not send again: the approval is filed with
   the outcome ``uncertain`` and the error tells the person what to check.
+
+An approval that lacks a field the message needs (see :mod:`.approval_params`) is refused
+by name and audited before anything is sent.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from email.message import EmailMessage
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
 
 from servers.email_mcp import compose, smtp
+from servers.email_mcp.approval_params import SendEmailParams
+from servers.email_mcp.imap import ImapSession, quote_string
 from servers.email_mcp.models import SendResult
-from servers.email_mcp.service import EmailService
-from shared.errors import AIEError, InvalidInput, SmtpError, WrongState
+from shared.approvals import Executable
+from shared.errors import AIEError, InvalidInput, ParamsChanged, SmtpError, WrongState
 from shared.faults import crash_point
 from shared.ledger import LedgerEntry
+from shared.settings import SmtpSettings
+from shared.vault import Vault
 
-__all__ = ["send_approved"]
+if TYPE_CHECKING:
+    from servers.email_mcp.service import EmailService
+
+__all__ = ["Outbox", "send_approved"]
+
+ACTION = "send_email"
 
 
 async def send_approved(service: EmailService, approval_id: str) -> SendResult:
-    vault = service.vault
-    vault.require_local("mail_send_approved")
-    if service.smtp is None:
-        raise WrongState("SMTP is not configured (AIE_SMTP_*); the local machine needs it to send")
-    item = vault.approvals.load_for_execution(approval_id, "send_email")
-    params = item.params
-    with vault.audit.refusals("send_email", approval_id, InvalidInput):
-        message = compose.build_message(params, vault.clock())
-    recipients = list(params["to"]) + list(params.get("cc") or [])
-    message_id = str(params["message_id"])
-    intent = {"message_id": message_id, "to": recipients}
-    with vault.ledger.run(approval_id, intent) as entry:
-        if entry.interrupted and entry.status in ("sending", "accepted"):
-            return await _recover(service, entry, item, message, params)
-        vault.ledger.mark(entry, "sending")
-        vault.audit.record(
-            "send_email_start",
-            message_id,
-            approval_id=approval_id,
-            params={
-                "to": recipients,
-                "subject": params.get("subject"),
-                "edited": list(item.edited),
-            },
-        )
-        try:
-            reply = await smtp.send(service.smtp, message, recipients)
-        except SmtpError as error:
-            vault.ledger.mark(entry, "started")  # refused before acceptance: safe to retry
+    """:meth:`EmailService.send_approved`, for callers that hold a service."""
+    return await service.send_approved(approval_id)
+
+
+class Outbox:
+    """Sends approved replies with the adapters it is given: the vault (approvals, ledger,
+    audit), the IMAP session (to file in Sent and clear Drafts) and the SMTP settings."""
+
+    def __init__(
+        self,
+        vault: Vault,
+        imap: ImapSession,
+        smtp_settings: SmtpSettings | None,
+        sent_folder: str,
+        drafts_folder: str,
+    ) -> None:
+        self.vault = vault
+        self.imap = imap
+        self.smtp = smtp_settings
+        self.sent_folder = sent_folder
+        self.drafts_folder = drafts_folder
+
+    async def send_approved(self, approval_id: str) -> SendResult:
+        vault = self.vault
+        vault.require_local("mail_send_approved")
+        if self.smtp is None:
+            raise WrongState(
+                "SMTP is not configured (AIE_SMTP_*); the local machine needs it to send"
+            )
+        item = vault.approvals.load_for_execution(approval_id, ACTION)
+        params = self._read_params(item)
+        with vault.audit.refusals(ACTION, approval_id, InvalidInput):
+            message = compose.build_message(params.to_params(), vault.clock())
+        recipients = params.recipients
+        message_id = params.message_id
+        intent = {"message_id": message_id, "to": recipients}
+        with vault.ledger.run(approval_id, intent) as entry:
+            if entry.interrupted and entry.status in ("sending", "accepted"):
+                return await self._recover(entry, item, message, params)
+            vault.ledger.mark(entry, "sending")
             vault.audit.record(
-                "send_email",
+                "send_email_start",
                 message_id,
                 approval_id=approval_id,
-                result="failed",
-                detail=str(error),
+                params={"to": recipients, "subject": params.subject, "edited": list(item.edited)},
             )
-            raise
-        crash_point("after_smtp")  # the exactly-once test kills the process here
-        vault.ledger.mark(entry, "accepted")
-        vault.audit.record(
-            "send_email",
-            message_id,
-            approval_id=approval_id,
-            params={"to": recipients, "smtp_reply": reply[:200]},
-            detail="a person edited " + ", ".join(item.edited) + " before approving"
-            if item.edited
-            else None,
+            try:
+                reply = await smtp.send(self.smtp, message, recipients)
+            except SmtpError as error:
+                vault.ledger.mark(entry, "started")  # refused before acceptance: safe to retry
+                vault.audit.record(
+                    ACTION,
+                    message_id,
+                    approval_id=approval_id,
+                    result="failed",
+                    detail=str(error),
+                )
+                raise
+            crash_point("after_smtp")  # the exactly-once test kills the process here
+            vault.ledger.mark(entry, "accepted")
+            vault.audit.record(
+                ACTION,
+                message_id,
+                approval_id=approval_id,
+                params={"to": recipients, "smtp_reply": reply[:200]},
+                detail="a person edited " + ", ".join(item.edited) + " before approving"
+                if item.edited
+                else None,
+            )
+            return await self._file_and_finish(entry, item, message, params)
+
+    def _read_params(self, item: Executable) -> SendEmailParams:
+        """The approval's parameters as the message's model, or an audited refusal."""
+        try:
+            return SendEmailParams.model_validate(item.params)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            refusal = ParamsChanged(
+                item.approval_id,
+                f"approval {item.approval_id} does not hold what {ACTION} needs "
+                f"({where}: {first['msg']}); nothing was sent: ask for a new approval",
+            )
+            self.vault.audit.refusal(ACTION, item.approval_id, refusal)
+            raise refusal from None
+
+    async def _in_sent(self, message_id: str) -> bool:
+        async with self.imap.use() as imap:
+            await self.imap.select(imap, self.sent_folder)
+            found = await self.imap.search(imap, "HEADER", "Message-ID", quote_string(message_id))
+        return bool(found)
+
+    async def _recover(
+        self,
+        entry: LedgerEntry,
+        item: Executable,
+        message: EmailMessage,
+        params: SendEmailParams,
+    ) -> SendResult:
+        vault = self.vault
+        in_sent = await self._in_sent(params.message_id)
+        if entry.status == "accepted" or in_sent:
+            vault.audit.record(
+                "send_email_recovered",
+                params.message_id,
+                approval_id=item.approval_id,
+                detail="sent before a crash; not sent again",
+            )
+            return await self._file_and_finish(entry, item, message, params)
+        outcome = {"sent": "uncertain", "message_id": params.message_id}
+        vault.ledger.finish(entry, outcome)
+        vault.finish_execution(
+            item,
+            outcome,
+            "The mail may have been sent before the sender "
+            "stopped; it was not sent again. Check with the recipient.",
         )
-        return await _file_and_finish(service, entry, item, message, params)
-
-
-async def _recover(
-    service: EmailService, entry: LedgerEntry, item: Any, message: Any, params: dict[str, Any]
-) -> SendResult:
-    vault = service.vault
-    sent_folder = service.imap_settings.sent_folder
-    in_sent = bool(await service.find_by_message_id(sent_folder, str(params["message_id"])))
-    if entry.status == "accepted" or in_sent:
         vault.audit.record(
-            "send_email_recovered",
-            str(params["message_id"]),
+            ACTION,
+            params.message_id,
             approval_id=item.approval_id,
-            detail="sent before a crash; not sent again",
+            result="uncertain",
+            detail="stopped during the SMTP exchange",
         )
-        return await _file_and_finish(service, entry, item, message, params)
-    outcome = {"sent": "uncertain", "message_id": params["message_id"]}
-    vault.ledger.finish(entry, outcome)
-    vault.finish_execution(
-        item,
-        outcome,
-        "The mail may have been sent before the sender "
-        "stopped; it was not sent again. Check with the recipient.",
-    )
-    vault.audit.record(
-        "send_email",
-        str(params["message_id"]),
-        approval_id=item.approval_id,
-        result="uncertain",
-        detail="stopped during the SMTP exchange",
-    )
-    raise AIEError(
-        f"approval {item.approval_id}: the sender stopped during the SMTP exchange, so the "
-        f"mail {params['message_id']} may already have been delivered. It was NOT sent again. "
-        "Check the recipient's thread; to send it anyway, draft it again and ask for a new "
-        "approval."
-    )
+        raise AIEError(
+            f"approval {item.approval_id}: the sender stopped during the SMTP exchange, so the "
+            f"mail {params.message_id} may already have been delivered. It was NOT sent again. "
+            "Check the recipient's thread; to send it anyway, draft it again and ask for a new "
+            "approval."
+        )
 
+    async def _file_and_finish(
+        self,
+        entry: LedgerEntry,
+        item: Executable,
+        message: EmailMessage,
+        params: SendEmailParams,
+    ) -> SendResult:
+        vault = self.vault
+        message_id = params.message_id
+        filed = await self._in_sent(message_id)
+        if not filed:
+            async with self.imap.use() as imap:
+                await self.imap.select(imap, self.sent_folder)
+                await self.imap.append(imap, self.sent_folder, message.as_bytes(), "\\Seen")
+            filed = True
+        await self._remove_draft(params.draft_id)
+        outcome = {"sent": True, "message_id": message_id, "edited": list(item.edited)}
+        vault.ledger.finish(entry, outcome)
+        to = list(params.to)
+        summary = f"Sent “{params.subject}” to {', '.join(to)} ({message_id})."
+        if item.edited:
+            summary += " A person edited the " + ", ".join(item.edited) + " before approving."
+        vault.finish_execution(item, outcome, summary)
+        vault.audit.record(
+            "send_email_filed",
+            message_id,
+            approval_id=item.approval_id,
+            params={"folder": self.sent_folder},
+        )
+        return SendResult(
+            approval_id=item.approval_id,
+            message_id=message_id,
+            to=to,
+            sent=True,
+            edited=list(item.edited),
+            filed_in_sent=filed,
+            task_id=item.task_id,
+        )
 
-async def _file_and_finish(
-    service: EmailService, entry: LedgerEntry, item: Any, message: Any, params: dict[str, Any]
-) -> SendResult:
-    vault = service.vault
-    sent_folder = service.imap_settings.sent_folder
-    message_id = str(params["message_id"])
-    filed = bool(await service.find_by_message_id(sent_folder, message_id))
-    if not filed:
-        async with service.session.use() as imap:
-            await service.session.select(imap, sent_folder)
-            await service.session.append(imap, sent_folder, message.as_bytes(), "\\Seen")
-        filed = True
-    await _remove_draft(service, str(params.get("draft_id", "")))
-    outcome = {"sent": True, "message_id": message_id, "edited": list(item.edited)}
-    vault.ledger.finish(entry, outcome)
-    to = list(params["to"])
-    summary = f"Sent “{params.get('subject')}” to {', '.join(to)} ({message_id})."
-    if item.edited:
-        summary += " A person edited the " + ", ".join(item.edited) + " before approving."
-    vault.finish_execution(item, outcome, summary)
-    vault.audit.record(
-        "send_email_filed", message_id, approval_id=item.approval_id, params={"folder": sent_folder}
-    )
-    return SendResult(
-        approval_id=item.approval_id,
-        message_id=message_id,
-        to=to,
-        sent=True,
-        edited=list(item.edited),
-        filed_in_sent=filed,
-        task_id=item.task_id,
-    )
-
-
-async def _remove_draft(service: EmailService, draft_id: str) -> None:
-    """The draft has been sent: take it out of Drafts, as a mail client does."""
-    try:
-        validity, uid = (int(part) for part in draft_id.split("-", 1))
-    except ValueError:
-        return
-    drafts = service.imap_settings.drafts_folder
-    try:
-        async with service.session.use() as imap:
-            info = await service.session.select(imap, drafts)
-            if info.uidvalidity == validity:
-                await service.session.store(imap, [uid], "+FLAGS", "\\Deleted")
-                await service.session.expunge(imap, [uid])
-    except AIEError:
-        pass  # a leftover draft is harmless; the send itself is done
+    async def _remove_draft(self, draft_id: str) -> None:
+        """The draft has been sent: take it out of Drafts, as a mail client does."""
+        try:
+            validity, uid = (int(part) for part in draft_id.split("-", 1))
+        except ValueError:
+            return
+        try:
+            async with self.imap.use() as imap:
+                info = await self.imap.select(imap, self.drafts_folder)
+                if info.uidvalidity == validity:
+                    await self.imap.store(imap, [uid], "+FLAGS", "\\Deleted")
+                    await self.imap.expunge(imap, [uid])
+        except AIEError:
+            pass  # a leftover draft is harmless; the send itself is done

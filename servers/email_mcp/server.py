@@ -12,8 +12,6 @@ from typing import Annotated, Any
 from mcp.server import MCPServer
 from pydantic import Field
 
-from servers.email_mcp.drafter import draft_reply_text
-from servers.email_mcp.handbook import load_handbook
 from servers.email_mcp.models import (
     DraftResult,
     MailListResult,
@@ -23,9 +21,7 @@ from servers.email_mcp.models import (
     SuggestResult,
     TriageResult,
 )
-from servers.email_mcp.outbox import send_approved
 from servers.email_mcp.service import EmailService, Query
-from servers.email_mcp.triage import triage
 from shared.audit import register_secret
 from shared.clock import Clock, system_clock
 from shared.errors import InvalidInput
@@ -160,7 +156,7 @@ def build_server(
     async def mail_triage(batch: Annotated[int, Field(ge=1, le=1000)] = 200) -> TriageResult:
         """Turn unseen mail into Needs_Action/email/ tasks, once per Message-ID. A backlog
         is worked in batches: call again while remaining > 0."""
-        return await triage(service, batch)
+        return await service.triage(batch)
 
     @tool(mcp, READ)
     async def mail_suggest_reply(
@@ -168,14 +164,12 @@ def build_server(
     ) -> SuggestResult:
         """The built-in drafter's reply text for a message, following Company_Handbook.md,
         or why it should not be answered automatically (body is then null)."""
-        mail = await service.get(uid, folder, uidvalidity)
-        decision = draft_reply_text(mail, load_handbook(service.vault.root))
-        return SuggestResult(body=decision.body, reason=decision.reason, automated=mail.automated)
+        return await service.suggest_reply(uid, folder, uidvalidity)
 
     async def mail_send_approved(approval_id: ApprovalId) -> SendResult:
         """Send a reply a person approved, exactly once (local machine only). The message
         comes from the approval file, with the person's edits; a second call sends nothing."""
-        return await send_approved(service, approval_id)
+        return await service.send_approved(approval_id)
 
     if core.role == "local":
         tool(mcp, SEND)(mail_send_approved)

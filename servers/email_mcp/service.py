@@ -1,27 +1,34 @@
-"""The email service: reading, drafting and asking to send, on top of the IMAP adapter.
-
-Sending lives in :mod:`servers.email_mcp.outbox`, triage in :mod:`servers.email_mcp.triage`.
+"""The email service: every operation the email tools offer, on top of the IMAP and SMTP
+adapters. Reading, drafting and asking to send are here; the service hands its adapters to
+:mod:`servers.email_mcp.triage` (mail into tasks) and :mod:`servers.email_mcp.outbox`
+(sending approved replies exactly once).
 """
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import aioimaplib
 
 from servers.email_mcp import compose
+from servers.email_mcp.approval_params import SendEmailParams
+from servers.email_mcp.drafter import draft_reply_text
 from servers.email_mcp.handbook import load_handbook
-from servers.email_mcp.imap import Fetched, FolderInfo, ImapSession
+from servers.email_mcp.imap import Fetched, FolderInfo, ImapSession, quote_string
 from servers.email_mcp.models import (
     DraftResult,
     MailListResult,
     MailMessage,
     MailSummary,
     SendRequestResult,
+    SendResult,
+    SuggestResult,
+    TriageResult,
 )
+from servers.email_mcp.outbox import Outbox
 from servers.email_mcp.parse import parse_message
+from servers.email_mcp.triage import triage_folder
 from shared.clock import Clock, system_clock
 from shared.errors import ImapError, InvalidInput, NotFound, WrongState
 from shared.settings import CoreSettings, ImapSettings, SmtpSettings, resolve_mail_address
@@ -30,12 +37,6 @@ from shared.vault import Vault
 __all__ = ["EmailService", "Query"]
 
 MAX_FETCH_BYTES = 20 * 1024 * 1024
-
-
-def _quoted(value: str) -> str:
-    if any(c in value for c in "\r\n\0"):
-        raise InvalidInput("search text must be one line")
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _imap_date(day: date) -> str:
@@ -64,9 +65,9 @@ class Query:
             parts += ["BEFORE", _imap_date(before)]
         for key, value in (("FROM", from_), ("SUBJECT", subject), ("TEXT", text)):
             if value:
-                parts += [key, _quoted(value)]
+                parts += [key, quote_string(value)]
         if message_id:
-            parts += ["HEADER", "Message-ID", _quoted(message_id)]
+            parts += ["HEADER", "Message-ID", quote_string(message_id)]
         self.criteria = parts or ["ALL"]
 
 
@@ -81,23 +82,23 @@ class EmailService:
     ) -> None:
         self.vault = Vault(core, clock)
         self.imap_settings = imap
-        self.smtp = smtp
-        self.session = ImapSession(imap)
+        self._session = ImapSession(imap)
+        self._outbox = Outbox(self.vault, self._session, smtp, imap.sent_folder, imap.drafts_folder)
         try:  # the From of drafts (AIE_MAIL_ADDRESS); sends take theirs from the approval
             self.address, self.address_problem = resolve_mail_address(address or "", imap.user), ""
         except ValueError as error:
             self.address, self.address_problem = "", str(error)
 
     async def close(self) -> None:
-        await self.session.close()
+        await self._session.close()
 
     # -- reading --------------------------------------------------------------------------------
     async def list_mail(self, folder: str, query: Query, limit: int, offset: int) -> MailListResult:
-        async with self.session.use() as imap:
-            info = await self.session.select(imap, folder)
-            uids = sorted(await self.session.search(imap, *query.criteria), reverse=True)
+        async with self._session.use() as imap:
+            info = await self._session.select(imap, folder)
+            uids = sorted(await self._session.search(imap, *query.criteria), reverse=True)
             page = uids[offset : offset + limit]
-            fetched = await self.session.fetch(imap, page, "BODY.PEEK[HEADER]")
+            fetched = await self._session.fetch(imap, page, "BODY.PEEK[HEADER]")
         by_uid = {f.uid: f for f in fetched}
         messages = [self._summary(by_uid[u], folder) for u in page if u in by_uid]
         following = offset + limit
@@ -127,26 +128,38 @@ class EmailService:
     async def get(
         self, uid: int, folder: str = "INBOX", uidvalidity: int | None = None
     ) -> MailMessage:
-        async with self.session.use() as imap:
-            info = await self.session.select(imap, folder)
+        async with self._session.use() as imap:
+            info = await self._session.select(imap, folder)
             _check_validity(info, uid, uidvalidity)
-            sized = await self.session.fetch(imap, [uid], "RFC822.SIZE")
+            sized = await self._session.fetch(imap, [uid], "RFC822.SIZE")
             if not sized:
                 raise NotFound(
                     f"no message with uid {uid} in {folder!r}; call mail_list for current uids"
                 )
             too_big = sized[0].size > MAX_FETCH_BYTES
             part = "BODY.PEEK[HEADER]" if too_big else "BODY.PEEK[]"
-            (item,) = await self.session.fetch(imap, [uid], part)
+            (item,) = await self._session.fetch(imap, [uid], part)
         message = parse_message(item.data, uid, folder, item.flags, sized[0].size)
         if too_big:
             message.defects.append(f"larger than {MAX_FETCH_BYTES // 2**20} MB: body not fetched")
         return message
 
-    async def find_by_message_id(self, folder: str, message_id: str) -> list[int]:
-        async with self.session.use() as imap:
-            await self.session.select(imap, folder)
-            return await self.session.search(imap, "HEADER", "Message-ID", _quoted(message_id))
+    async def suggest_reply(
+        self, uid: int, folder: str = "INBOX", uidvalidity: int | None = None
+    ) -> SuggestResult:
+        """The built-in drafter's reply text, following the handbook, or why not."""
+        mail = await self.get(uid, folder, uidvalidity)
+        decision = draft_reply_text(mail, load_handbook(self.vault.root))
+        return SuggestResult(body=decision.body, reason=decision.reason, automated=mail.automated)
+
+    # -- triage and sending ---------------------------------------------------------------------
+    async def triage(self, batch: int = 200, folder: str = "INBOX") -> TriageResult:
+        """Turn unseen mail into tasks, once per Message-ID (see :mod:`.triage`)."""
+        return await triage_folder(self._session, self.vault, batch, folder)
+
+    async def send_approved(self, approval_id: str) -> SendResult:
+        """Send an approved reply exactly once, local machine only (see :mod:`.outbox`)."""
+        return await self._outbox.send_approved(approval_id)
 
     # -- drafting -----------------------------------------------------------------------------
     async def draft_reply(
@@ -167,27 +180,27 @@ class EmailService:
         handbook = load_handbook(self.vault.root)
         headers = compose.reply_headers(original, self.address, reply_all)
         text = f"{body.rstrip()}\n\n{handbook.signature.rstrip()}\n\n{compose.quote(original)}\n"
-        params: dict[str, Any] = {
-            "from": self.address,
+        params = SendEmailParams(
+            from_=self.address,
             **headers,
-            "body": text,
-            "message_id": compose.new_message_id(self.address),
-        }
-        message = compose.build_message(params, self.vault.clock())
+            body=text,
+            message_id=compose.new_message_id(self.address),
+        )
+        message = compose.build_message(params.to_params(), self.vault.clock())
         drafts = self.imap_settings.drafts_folder
-        async with self.session.use() as imap:
-            info = await self.session.select(imap, drafts)
+        async with self._session.use() as imap:
+            info = await self._session.select(imap, drafts)
             earlier = await self._drafts_answering(imap, original.message_id)
-            draft_uid = await self.session.append(imap, drafts, message.as_bytes(), "\\Draft")
+            draft_uid = await self._session.append(imap, drafts, message.as_bytes(), "\\Draft")
             if draft_uid is None:
                 raise ImapError("the IMAP server did not report the draft's uid (no UIDPLUS)")
             earlier = [uid for uid in earlier if uid != draft_uid]
             if earlier:
-                await self.session.store(imap, earlier, "+FLAGS", "\\Deleted")
-                await self.session.expunge(imap, earlier)
+                await self._session.store(imap, earlier, "+FLAGS", "\\Deleted")
+                await self._session.expunge(imap, earlier)
         self.vault.audit.record(
             "mail_draft_reply",
-            params["message_id"],
+            params.message_id,
             params={
                 "in_reply_to": original.message_id,
                 "to": headers["to"],
@@ -198,7 +211,7 @@ class EmailService:
         )
         return DraftResult(
             draft_id=f"{info.uidvalidity}-{draft_uid}",
-            message_id=params["message_id"],
+            message_id=params.message_id,
             folder=drafts,
             to=headers["to"],
             cc=headers["cc"],
@@ -212,14 +225,14 @@ class EmailService:
         """UIDs in the selected Drafts of our own drafts that reply to ``message_id``."""
         if not message_id:
             return []
-        return await self.session.search(
+        return await self._session.search(
             imap,
             "DRAFT",
             "FROM",
-            _quoted(self.address),
+            quote_string(self.address),
             "HEADER",
             "In-Reply-To",
-            _quoted(message_id),
+            quote_string(message_id),
         )
 
     async def load_draft(self, draft_id: str) -> MailMessage:
@@ -231,9 +244,9 @@ class EmailService:
                 "mail_draft_reply returned"
             ) from None
         drafts = self.imap_settings.drafts_folder
-        async with self.session.use() as imap:
-            info = await self.session.select(imap, drafts)
-            fetched = await self.session.fetch(imap, [uid], "BODY.PEEK[]")
+        async with self._session.use() as imap:
+            info = await self._session.select(imap, drafts)
+            fetched = await self._session.fetch(imap, [uid], "BODY.PEEK[]")
         if info.uidvalidity != validity or not fetched:
             raise NotFound(
                 f"draft {draft_id} is no longer in {drafts!r}; draft the reply "
@@ -252,26 +265,15 @@ class EmailService:
                 f"{task_id} is about {about}; draft the reply to the task's own mail "
                 "(uid and uidvalidity are in the task's meta)"
             )
-        params: dict[str, Any] = {
-            "from": draft.from_,
-            "to": draft.to,
-            "cc": draft.cc,
-            "subject": draft.subject,
-            "body": draft.text + "\n",
-            "in_reply_to": draft.in_reply_to,
-            "references": draft.references,
-            "message_id": draft.message_id,
-            "draft_id": draft_id,
-        }
-        compose.build_message(params, self.vault.clock())  # must be sendable before asking
-        readable = render_message(params)
+        params = SendEmailParams.from_draft(draft, draft_id)
+        compose.build_message(params.to_params(), self.vault.clock())  # sendable before asking
         approval, created = self.vault.request_approval(
             task_id,
             "send_email",
-            params,
+            params.to_params(),
             f"Send “{draft.subject}” to {', '.join(draft.to)}",
             editable=("body",),
-            readable=readable,
+            readable=params.render(),
         )
         return SendRequestResult(approval_id=approval.id, path=approval.path, created=created)
 
@@ -286,21 +288,3 @@ def _check_validity(info: FolderInfo, uid: int, expected: int | None) -> None:
             f"{info.uidvalidity}), so uid {uid} no longer names that mail; find it with "
             "mail_search(message_id=...) and use the uid it returns"
         )
-
-
-def render_message(params: dict[str, Any]) -> str:
-    lines = [
-        "## The message",
-        "",
-        f"- **From:** {params['from']}",
-        f"- **To:** {', '.join(params['to'])}",
-    ]
-    if params.get("cc"):
-        lines.append(f"- **Cc:** {', '.join(params['cc'])}")
-    lines += [
-        f"- **Subject:** {params['subject']}",
-        f"- **In reply to:** `{params.get('in_reply_to') or '-'}`",
-        f"- **Message-ID:** `{params['message_id']}`",
-        "",
-    ]
-    return "\n".join(lines)

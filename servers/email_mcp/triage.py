@@ -17,15 +17,19 @@ from __future__ import annotations
 import hashlib
 import logging
 from email.utils import parseaddr
+from typing import TYPE_CHECKING
 
-from servers.email_mcp.imap import Fetched
+from servers.email_mcp.imap import Fetched, ImapSession
 from servers.email_mcp.models import MailMessage, TriageProblem, TriageResult
 from servers.email_mcp.parse import parse_message
-from servers.email_mcp.service import EmailService
 from shared.errors import VaultWriteError
 from shared.text import one_line
+from shared.vault import Vault
 
-__all__ = ["TRIAGED", "UNTRIAGED", "task_title", "triage"]
+if TYPE_CHECKING:
+    from servers.email_mcp.service import EmailService
+
+__all__ = ["TRIAGED", "UNTRIAGED", "task_title", "triage", "triage_folder"]
 
 log = logging.getLogger("email-mcp.triage")
 TRIAGED = "$AIETriaged"
@@ -61,7 +65,7 @@ def _task_body(mail: MailMessage) -> str:
 
 
 def _file(
-    service: EmailService, item: Fetched, folder: str, uidvalidity: int
+    vault: Vault, item: Fetched, folder: str, uidvalidity: int
 ) -> tuple[str, bool, MailMessage]:
     mail = parse_message(item.data, item.uid, folder, item.flags, item.size)
     extra: dict[str, object] = {
@@ -75,7 +79,7 @@ def _file(
     if mail.automated:
         extra["automated"] = mail.automated
     title, body = task_title(mail), _task_body(mail)
-    tasks = service.vault.tasks
+    tasks = vault.tasks
     task, is_new = tasks.create("email", title, body, source_id=mail.message_id, extra=extra)
     if not is_new and _another_mail(task.meta, extra):
         # A different mail with a Message-ID seen before: its own task, keyed by content.
@@ -90,9 +94,7 @@ def _another_mail(meta: dict[str, object], extra: dict[str, object]) -> bool:
     return any(str(meta.get(key) or "") != str(extra[key]) for key in ("from", "subject"))
 
 
-def _quarantine(
-    service: EmailService, item: Fetched, folder: str, uidvalidity: int, problem: str
-) -> str:
+def _quarantine(vault: Vault, item: Fetched, folder: str, uidvalidity: int, problem: str) -> str:
     """A task that shows the owner a mail the triage could not read, with the reason."""
     source = f"quarantine:{folder}:{uidvalidity}:{item.uid}"
     body = (
@@ -100,7 +102,7 @@ def _quarantine(
         f"become a normal task:\n\n> {one_line(problem, 1000)}\n\n"
         "Read it in the mail client and answer it by hand if it needs an answer.\n"
     )
-    task, _ = service.vault.tasks.create(
+    task, _ = vault.tasks.create(
         "email",
         f"Mail uid {item.uid} needs a person: it could not be triaged",
         body,
@@ -116,7 +118,14 @@ def _quarantine(
 
 
 async def triage(service: EmailService, batch: int = 200, folder: str = "INBOX") -> TriageResult:
-    session = service.session
+    """:meth:`EmailService.triage`, for callers that hold a service."""
+    return await service.triage(batch, folder)
+
+
+async def triage_folder(
+    session: ImapSession, vault: Vault, batch: int = 200, folder: str = "INBOX"
+) -> TriageResult:
+    """One pass over ``folder``'s untriaged mail, at most ``batch`` of them."""
     async with session.use() as imap:
         info = await session.select(imap, folder)
         uids = sorted(await session.search(imap, *UNTRIAGED))
@@ -131,7 +140,7 @@ async def triage(service: EmailService, batch: int = 200, folder: str = "INBOX")
     stopped: VaultWriteError | None = None
     for item in sorted(fetched, key=lambda f: f.uid):
         try:
-            task_id, is_new, mail = _file(service, item, folder, info.uidvalidity)
+            task_id, is_new, mail = _file(vault, item, folder, info.uidvalidity)
         except VaultWriteError as error:
             stopped = error  # the vault is full or read-only: this mail and the rest wait
             break
@@ -139,7 +148,7 @@ async def triage(service: EmailService, batch: int = 200, folder: str = "INBOX")
             problem = f"{type(error).__name__}: {error}"
             log.warning("triage: uid %s quarantined: %s", item.uid, problem)
             try:
-                quarantined = _quarantine(service, item, folder, info.uidvalidity, problem)
+                quarantined = _quarantine(vault, item, folder, info.uidvalidity, problem)
             except VaultWriteError as write_error:
                 stopped = write_error
                 break
@@ -168,7 +177,7 @@ async def triage(service: EmailService, batch: int = 200, folder: str = "INBOX")
             "and the next pass picks them up."
         ) from stopped
     if work or result.created:
-        service.vault.audit.record(
+        vault.audit.record(
             "mail_triage",
             folder,
             params={

@@ -20,7 +20,7 @@ import aioimaplib
 
 from servers.email_mcp.imap import ImapSession
 from servers.email_mcp.service import EmailService
-from servers.email_mcp.triage import UNTRIAGED, triage
+from servers.email_mcp.triage import UNTRIAGED
 from shared.errors import AIEError
 
 __all__ = ["InboxWatcher"]
@@ -99,7 +99,7 @@ class InboxWatcher:
 
     async def catch_up(self) -> None:
         while True:
-            result = await triage(self.service, folder=self.folder)
+            result = await self.service.triage(folder=self.folder)
             self.stats.tasks_created += len(result.created)
             if result.created:
                 log.info("watcher: %d new task(s): %s", len(result.created), result.created)

@@ -175,6 +175,52 @@ async def test_bad_parameters_in_an_approved_request(
     assert mail.messages("ops@example.test", "Sent") == []
 
 
+@pytest.mark.parametrize("missing", ["from", "to", "subject", "body", "message_id"])
+async def test_an_approval_missing_a_field_of_the_message_is_refused_by_name(
+    mail, email_servers, make_settings, vault_path, clock, missing: str
+) -> None:
+    """A hand-made send_email request that lacks a field the message needs, approved by a
+    person: refused with the field's name, audited, nothing sent, the vault unchanged."""
+    params = {
+        "from": "ops@example.test",
+        "to": ["client@example.test"],
+        "cc": [],
+        "subject": "Re: hi",
+        "body": "Hello",
+        "in_reply_to": "",
+        "references": [],
+        "message_id": "<m1@example.test>",
+        "draft_id": "1-1",
+    }
+    del params[missing]
+    async with (
+        Client(build_vault(make_settings("cloud"), clock)) as cloud_vault,
+        Client(build_vault(make_settings("local"), clock)) as local_vault,
+        Client(email_servers("local")) as local_mail,
+    ):
+        made = await ok(cloud_vault, "task_create", domain="email", title="T", body="b")
+        await ok(cloud_vault, "task_claim", task_id=made["id"])
+        request = await ok(
+            cloud_vault,
+            "approval_request",
+            task_id=made["id"],
+            action="send_email",
+            params=params,
+            summary="Send",
+        )
+        await ok(local_vault, "approval_decide", approval_id=request["id"], decision="approve")
+        before = snapshot(vault_path)
+        message = await error_text(local_mail, "mail_send_approved", approval_id=request["id"])
+        assert f"does not hold what send_email needs ({missing}: Field required)" in message
+        assert "nothing was sent" in message
+        assert snapshot(vault_path) == before
+        refusals = (await ok(local_vault, "audit_query", action="send_email_refused"))["events"]
+        assert [e["approval_id"] for e in refusals] == [request["id"]]
+        assert f"({missing}: Field required)" in refusals[0]["detail"]
+    assert mail.deliveries == []
+    assert mail.messages("ops@example.test", "Sent") == []
+
+
 def _drafts(mail: MailServers) -> list[bytes]:
     return mail.messages("ops@example.test", "Drafts")
 

@@ -6,6 +6,7 @@ Run: .venv/bin/python -m benchmarks.bench_vault
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -47,6 +48,32 @@ def bench_raw_rename(base: Path) -> list[float]:
     def one() -> None:
         i = next(names)
         (src / f"t{i}.md").rename(dst / f"t{i}.md")
+
+    return timed(one, N)
+
+
+def bench_raw_durable_claim(base: Path) -> list[float]:
+    """The floor of a claim that survives a crash whole: the rename, then the stamped file
+    written beside it, fsynced and renamed over it (what the claim service does on disk)."""
+    src, dst = base / "durable-src", base / "durable-dst"
+    src.mkdir()
+    dst.mkdir()
+    text = "---\ntitle: x\nstatus: needs_action\n---\nbody\n"
+    for i in range(N):
+        (src / f"t{i}.md").write_text(text)
+    stamped = (text.replace("needs_action", "in_progress") + "claimed_by: x\n").encode()
+    names = iter(range(N))
+
+    def one() -> None:
+        i = next(names)
+        target = dst / f"t{i}.md"
+        (src / f"t{i}.md").rename(target)
+        tmp = dst / f".t{i}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.write(fd, stamped)
+        os.fsync(fd)
+        os.close(fd)
+        os.replace(tmp, target)
 
     return timed(one, N)
 
@@ -125,12 +152,16 @@ def main() -> None:
     base = Path(tempfile.mkdtemp(prefix="aie-bench-"))
     try:
         raw = bench_raw_rename(base)
+        durable = bench_raw_durable_claim(base)
         service = bench_service(base)
         tool, reads = anyio.run(bench_tool_stdio, base)
         peer = anyio.run(bench_filesystem_peer, base)
         print(f"task_claim, {N} claims each:")
         print(line("raw os.rename", raw))
+        print(line("raw durable claim (rename, fsync'd rewrite)", durable))
         print(line("claim service call (read, rename, stamp)", service))
+        floor = summary(service)["p50_ms"] / summary(durable)["p50_ms"]
+        print(f"  claim service / raw durable claim at p50: {floor:.2f}x")
         print(line("task_claim tool over stdio", tool))
         print(line("task_get tool over stdio (SDK round trip)", reads))
         if peer is None:

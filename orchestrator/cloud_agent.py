@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from orchestrator.drafting import Drafter
 from orchestrator.health import Health
 from orchestrator.toolbox import ToolBox
+from servers.email_mcp.models import TriageResult
+from servers.vault_mcp.models import TaskListResult
 
 __all__ = ["CloudAgent", "triage_all"]
 
@@ -21,9 +23,9 @@ async def triage_all(tools: ToolBox, health: Health) -> int:
     """Turn unseen mail into tasks, a batch at a time, until the backlog is done."""
     created = 0
     for _ in range(MAX_TRIAGE_BATCHES):
-        result = await tools.call("email", "mail_triage")
-        created += len(result["created"])
-        if not result.get("remaining"):
+        result = await tools.result(TriageResult, "email", "mail_triage")
+        created += len(result.created)
+        if not result.remaining:
             break
     if created:
         health.count("tasks_from_mail", created)
@@ -48,13 +50,13 @@ class CloudAgent:
     async def resume(self, tools: ToolBox) -> None:
         """After a restart: tasks this agent held but had not brought to an approval
         request go back to the queue and are worked again on this pass."""
-        mine = await tools.call(
-            "vault", "task_list", state="in_progress", agent=self.agent, limit=500
+        mine = await tools.result(
+            TaskListResult, "vault", "task_list", state="in_progress", agent=self.agent, limit=500
         )
-        for task in mine["tasks"]:
-            if task["status"] != "awaiting_approval":
+        for task in mine.tasks:
+            if task.status != "awaiting_approval":
                 await tools.call(
-                    "vault", "task_release", task_id=task["id"], note="resumed after a restart"
+                    "vault", "task_release", task_id=task.id, note="resumed after a restart"
                 )
-                log.info("resumed %s after a restart", task["id"])
+                log.info("resumed %s after a restart", task.id)
         self.resumed = True

@@ -26,6 +26,9 @@ import yaml
 from orchestrator.claude_code import ClaudeCode
 from orchestrator.health import Health
 from orchestrator.toolbox import ToolBox, ToolFailed
+from servers.email_mcp.models import DraftResult, MailMessage, SendRequestResult, SuggestResult
+from servers.odoo_mcp.models import ApprovalRequested, Invoice
+from servers.vault_mcp.models import ClaimResult, TaskListResult, TaskResult
 from shared.text import one_line
 
 __all__ = ["Drafter", "invoice_spec"]
@@ -64,24 +67,24 @@ class Drafter:
                 continue
             if domain == "accounting" and not tools.has("odoo"):
                 continue
-            waiting = await tools.call(
-                "vault", "task_list", state="needs_action", domain=domain, limit=50
+            waiting = await tools.result(
+                TaskListResult, "vault", "task_list", state="needs_action", domain=domain, limit=50
             )
-            for task in waiting["tasks"]:
-                if task["id"] in self.skipped:
+            for task in waiting.tasks:
+                if task.id in self.skipped:
                     continue
-                claim = await tools.call("vault", "task_claim", task_id=task["id"])
-                if not claim["claimed"]:
+                claim = await tools.result(ClaimResult, "vault", "task_claim", task_id=task.id)
+                if not claim.claimed:
                     continue
                 try:
-                    await self.work(tools, health, domain, task["id"])
+                    await self.work(tools, health, domain, task.id)
                 except ToolFailed as failure:
                     health.error(str(failure))
-                    log.warning("task %s: %s", task["id"], failure)
+                    log.warning("task %s: %s", task.id, failure)
                     await tools.call(
-                        "vault", "task_release", task_id=task["id"], note=failure.text[:500]
+                        "vault", "task_release", task_id=task.id, note=failure.text[:500]
                     )
-                    self.skipped.add(task["id"])
+                    self.skipped.add(task.id)
 
     async def work(self, tools: ToolBox, health: Health, domain: str, task_id: str) -> None:
         if self.claude is not None and await self.by_claude_code(tools, health, domain, task_id):
@@ -121,12 +124,12 @@ class Drafter:
                 "Claude Code failed on %s (%s): the built-in rules take it", task_id, session.detail
             )
             return False
-        view = (await tools.call("vault", "task_get", task_id=task_id))["task"]
-        if view["state"] == "needs_action":  # it released the task, as its skill says to
+        view = (await tools.result(TaskResult, "vault", "task_get", task_id=task_id)).task
+        if view.state == "needs_action":  # it released the task, as its skill says to
             log.info("Claude Code released %s: %s", task_id, session.detail[:200])
             self.skipped.add(task_id)
             return True
-        if view["state"] == "in_progress" and view["status"] != "awaiting_approval":
+        if view.state == "in_progress" and view.status != "awaiting_approval":
             log.info(
                 "Claude Code ended %s without finishing (%s): the built-in rules take it",
                 task_id,
@@ -144,7 +147,7 @@ class Drafter:
         return True
 
     async def email_task(self, tools: ToolBox, health: Health, task_id: str) -> None:
-        meta = (await tools.call("vault", "task_get", task_id=task_id))["task"]["meta"]
+        meta = (await tools.result(TaskResult, "vault", "task_get", task_id=task_id)).task.meta
         if meta.get("quarantined"):
             await self.file_without_reply(
                 tools, health, task_id, f"mail uid {meta.get('uid')}", str(meta["quarantined"])
@@ -153,21 +156,21 @@ class Drafter:
         where = {"uid": meta["uid"], "folder": meta.get("folder", "INBOX")}
         if meta.get("uidvalidity"):
             where["uidvalidity"] = meta["uidvalidity"]
-        mail = await tools.call("email", "mail_get", **where)
-        suggestion = await tools.call("email", "mail_suggest_reply", **where)
-        sender = mail["from"]
-        if suggestion.get("automated"):
+        mail = await tools.result(MailMessage, "email", "mail_get", **where)
+        suggestion = await tools.result(SuggestResult, "email", "mail_suggest_reply", **where)
+        sender = mail.from_
+        if suggestion.automated:
             await self.file_without_reply(
-                tools, health, task_id, mail["subject"], suggestion["automated"]
+                tools, health, task_id, mail.subject, suggestion.automated
             )
             return
-        if suggestion.get("body") is None:
-            reason = suggestion.get("reason") or "the handbook says a person answers this"
+        if suggestion.body is None:
+            reason = suggestion.reason or "the handbook says a person answers this"
             await tools.call(
                 "vault",
                 "update_post",
                 title=one_line(f"Mail from {sender} needs you", 200),
-                body=f"“{mail['subject']}”: {reason}",
+                body=f"“{mail.subject}”: {reason}",
             )
             await tools.call(
                 "vault",
@@ -178,15 +181,21 @@ class Drafter:
             )
             health.count("email_left_for_a_person")
             return
-        draft = await tools.call("email", "mail_draft_reply", body=suggestion["body"], **where)
-        request = await tools.call(
-            "email", "mail_request_send", task_id=task_id, draft_id=draft["draft_id"]
+        draft = await tools.result(
+            DraftResult, "email", "mail_draft_reply", body=suggestion.body, **where
+        )
+        request = await tools.result(
+            SendRequestResult,
+            "email",
+            "mail_request_send",
+            task_id=task_id,
+            draft_id=draft.draft_id,
         )
         await tools.call(
             "vault",
             "update_post",
             title=one_line(f"Reply to {sender} drafted", 200),
-            body=f"About “{mail['subject']}”; approve {request['approval_id']} to send it.",
+            body=f"About “{mail.subject}”; approve {request.approval_id} to send it.",
         )
         health.count("email_drafted")
 
@@ -210,22 +219,26 @@ class Drafter:
         health.count("email_filed_without_reply")
 
     async def accounting_task(self, tools: ToolBox, health: Health, task_id: str) -> None:
-        task = (await tools.call("vault", "task_get", task_id=task_id))["task"]
-        spec = invoice_spec(task.get("body", ""))
+        task = (await tools.result(TaskResult, "vault", "task_get", task_id=task_id)).task
+        spec = invoice_spec(task.body)
         if spec is None:
             note = "no invoice block the rules can read; a person or Claude Code must draft this"
             await tools.call("vault", "task_release", task_id=task_id, note=note)
             self.skipped.add(task_id)
             return
-        invoice = await tools.call("odoo", "invoice_create_draft", **spec)
-        request = await tools.call(
-            "odoo", "invoice_request_post", invoice_id=invoice["invoice_id"], task_id=task_id
+        invoice = await tools.result(Invoice, "odoo", "invoice_create_draft", **spec)
+        approval = await tools.result(
+            ApprovalRequested,
+            "odoo",
+            "invoice_request_post",
+            invoice_id=invoice.invoice_id,
+            task_id=task_id,
         )
-        total = f"{invoice['amount_total']:.2f} {invoice['currency']}"
+        total = f"{invoice.amount_total:.2f} {invoice.currency}"
         await tools.call(
             "vault",
             "update_post",
-            title=f"Invoice for {invoice['partner_name']} drafted",
-            body=f"{invoice['move_type']}, {total}; approve {request['approval_id']} to post it.",
+            title=f"Invoice for {invoice.partner_name} drafted",
+            body=f"{invoice.move_type}, {total}; approve {approval.approval_id} to post it.",
         )
         health.count("invoice_drafted")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 from orchestrator.cloud_agent import triage_all
 from orchestrator.drafting import Drafter
 from orchestrator.health import Health
 from orchestrator.toolbox import ToolBox, ToolFailed
+from servers.vault_mcp.models import ApprovalListResult, ConflictsResult, TaskResult, VaultStatus
+from shared.approvals import ApprovalSummary
 
 __all__ = ["ACTION_TOOLS", "LocalAgent"]
 
@@ -37,8 +38,8 @@ class LocalAgent:
         # listing what waits is how this machine sees it: only requests seen pending here
         # are executed once a person moves them to Approved/ (shared/witness.py)
         await tools.call("vault", "approval_list", state="pending")
-        for r in (await tools.call("vault", "conflicts_resolve"))["resolved"]:
-            log.info("conflict %s: kept %s, moved %s", r["task_id"], r["winner"], r["loser"])
+        for r in (await tools.result(ConflictsResult, "vault", "conflicts_resolve")).resolved:
+            log.info("conflict %s: kept %s, moved %s", r.task_id, r.winner, r.loser)
             health.count("conflicts_resolved")
         await self.execute_approved(tools, health)
         await self.file_rejected(tools, health)
@@ -49,8 +50,8 @@ class LocalAgent:
 
     async def cloud_is_away(self, tools: ToolBox) -> bool:
         """True while no cloud agent has beaten its heart within the takeover threshold."""
-        beats = (await tools.call("vault", "vault_status"))["heartbeats"]
-        ages = [b["age_seconds"] for b in beats if b.get("role") == "cloud"]
+        beats = (await tools.result(VaultStatus, "vault", "vault_status")).heartbeats
+        ages = [b.age_seconds for b in beats if b.role == "cloud"]
         away = not ages or min(ages) > self.takeover_after_s
         if away != self.covering:
             self.covering = away
@@ -68,12 +69,12 @@ class LocalAgent:
         return away
 
     async def execute_approved(self, tools: ToolBox, health: Health) -> None:
-        approved = (await tools.call("vault", "approval_list", state="approved"))["approvals"]
+        approved = await self.approvals(tools, "approved")
         for approval in approved:
-            route = ACTION_TOOLS.get(approval["action"])
+            route = ACTION_TOOLS.get(approval.action)
             if route is None or not tools.has(route[0]):
                 continue
-            if self.attempts.get(approval["id"], 0) >= MAX_ATTEMPTS:
+            if self.attempts.get(approval.id, 0) >= MAX_ATTEMPTS:
                 continue
             if self.drafter.claude is not None and await self.by_claude_code(
                 tools, health, approval
@@ -81,23 +82,23 @@ class LocalAgent:
                 continue
             server, tool = route
             try:
-                result = await tools.call(server, tool, approval_id=approval["id"])
+                result = await tools.call(server, tool, approval_id=approval.id)
             except ToolFailed as failure:
-                self.attempts[approval["id"]] = self.attempts.get(approval["id"], 0) + 1
+                self.attempts[approval.id] = self.attempts.get(approval.id, 0) + 1
                 health.error(str(failure))
-                log.warning("could not execute %s: %s", approval["id"], failure.text)
+                log.warning("could not execute %s: %s", approval.id, failure.text)
                 continue
-            health.count(f"executed_{approval['action']}")
-            log.info("executed %s (%s): %s", approval["id"], approval["action"], result)
+            health.count(f"executed_{approval.action}")
+            log.info("executed %s (%s): %s", approval.id, approval.action, result)
 
     async def by_claude_code(
-        self, tools: ToolBox, health: Health, approval: dict[str, Any]
+        self, tools: ToolBox, health: Health, approval: ApprovalSummary
     ) -> bool:
         """Claude Code executes the approval with the approval-execution skill. True when
         it is dealt with (executed, or its session timed out: tried again next pass);
         False when the rules execute it (the tools refuse a second execution anyway)."""
         assert self.drafter.claude is not None
-        approval_id, action = approval["id"], approval["action"]
+        approval_id, action = approval.id, approval.action
         prompt = (
             f"Use the approval-execution skill for approval {approval_id} ({action}) only: "
             "execute it if a person approved it, and nothing else."
@@ -121,8 +122,7 @@ class LocalAgent:
                 session.detail,
             )
             return False
-        waiting = await tools.call("vault", "approval_list", state="approved")
-        if all(a["id"] != approval_id for a in waiting["approvals"]):
+        if all(a.id != approval_id for a in await self.approvals(tools, "approved")):
             log.info(
                 "Claude Code executed %s (%s) in %.1f s (%d turns)",
                 approval_id,
@@ -139,20 +139,25 @@ class LocalAgent:
         )
         return False
 
+    @staticmethod
+    async def approvals(tools: ToolBox, state: str) -> list[ApprovalSummary]:
+        listed = await tools.result(ApprovalListResult, "vault", "approval_list", state=state)
+        return listed.approvals
+
     async def file_rejected(self, tools: ToolBox, health: Health) -> None:
-        rejected = (await tools.call("vault", "approval_list", state="rejected"))["approvals"]
-        for approval in rejected:
+        for approval in await self.approvals(tools, "rejected"):
             try:
-                task = (await tools.call("vault", "task_get", task_id=approval["task_id"]))["task"]
+                got = await tools.result(TaskResult, "vault", "task_get", task_id=approval.task_id)
             except ToolFailed:
                 continue
-            if task["state"] != "in_progress" or task["meta"].get("approval_id") != approval["id"]:
+            task = got.task
+            if task.state != "in_progress" or task.meta.get("approval_id") != approval.id:
                 continue
-            reason = approval.get("summary", "")
+            reason = approval.summary
             await tools.call(
                 "vault",
                 "task_complete",
-                task_id=task["id"],
+                task_id=task.id,
                 summary=f"A person rejected the request ({reason}); nothing was done.",
             )
             health.count("rejected_filed")

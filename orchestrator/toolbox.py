@@ -7,16 +7,20 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from mcp import Client, StdioServerParameters
+from pydantic import BaseModel, ValidationError
 
 __all__ = ["SERVERS", "ToolBox", "ToolFailed"]
 
 SERVERS = ("vault", "email", "odoo")
 log = logging.getLogger("ai-employee")
 _PASS_THROUGH = ("PATH", "HOME", "LANG", "TZ")
+
+
+Result = TypeVar("Result", bound=BaseModel)
 
 
 class ToolFailed(Exception):
@@ -124,3 +128,11 @@ class ToolBox:
             raise ToolFailed(server, tool, text)
         content: dict[str, Any] = result.structured_content or {}
         return content
+
+    async def result(self, model: type[Result], server: str, tool: str, **args: Any) -> Result:
+        """Call a tool and read its result as the server's result model (``models.py``)."""
+        content = await self.call(server, tool, **args)
+        try:
+            return model.model_validate(content)
+        except ValidationError as error:
+            raise ToolFailed(server, tool, f"unexpected result: {error}") from error

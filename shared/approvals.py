@@ -22,9 +22,9 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from shared.audit import AuditLog
 from shared.clock import Clock, from_iso, system_clock, to_iso
@@ -81,6 +81,9 @@ class ApprovalSummary(BaseModel):
     reason: str = ""
 
 
+Params = TypeVar("Params", bound=BaseModel)
+
+
 @dataclass(frozen=True)
 class Executable:
     """An approval cleared for execution, with the parameters to execute."""
@@ -92,6 +95,20 @@ class Executable:
     edited: tuple[str, ...]
     meta: dict[str, Any]
     path: Path
+
+    def params_as(self, model: type[Params], nothing_done: str) -> Params:
+        """The parameters as the action's model (``approval_params.py`` of its server), or
+        ParamsChanged naming the first field at fault and ending with ``nothing_done``."""
+        try:
+            return model.model_validate(self.params)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ParamsChanged(
+                self.approval_id,
+                f"approval {self.approval_id} does not hold what {self.action} needs "
+                f"({where}: {first['msg']}); {nothing_done}: ask for a new approval",
+            ) from None
 
 
 class Approvals:

@@ -19,8 +19,6 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
 from servers.email_mcp import compose, smtp
 from servers.email_mcp.approval_params import SendEmailParams
 from servers.email_mcp.imap import ImapSession, quote_string
@@ -114,18 +112,8 @@ class Outbox:
 
     def _read_params(self, item: Executable) -> SendEmailParams:
         """The approval's parameters as the message's model, or an audited refusal."""
-        try:
-            return SendEmailParams.model_validate(item.params)
-        except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            refusal = ParamsChanged(
-                item.approval_id,
-                f"approval {item.approval_id} does not hold what {ACTION} needs "
-                f"({where}: {first['msg']}); nothing was sent: ask for a new approval",
-            )
-            self.vault.audit.refusal(ACTION, item.approval_id, refusal)
-            raise refusal from None
+        with self.vault.audit.refusals(ACTION, item.approval_id, ParamsChanged):
+            return item.params_as(SendEmailParams, "nothing was sent")
 
     async def _in_sent(self, message_id: str) -> bool:
         async with self.imap.use() as imap:

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
-
 from servers.odoo_mcp.approval_params import PostInvoiceParams, RegisterPaymentParams
 from servers.odoo_mcp.books import OdooBooks
 from servers.odoo_mcp.invoices import describe
@@ -39,20 +37,8 @@ Params = TypeVar("Params", PostInvoiceParams, RegisterPaymentParams)
 
 def _read_params(books: OdooBooks, item: Executable, model: type[Params]) -> Params:
     """The approval's parameters as its action's model, or an audited refusal."""
-    try:
-        return model.model_validate(item.params)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise _refuse(
-            books,
-            item,
-            ParamsChanged(
-                item.approval_id,
-                f"approval {item.approval_id} does not hold what {item.action} needs "
-                f"({where}: {first['msg']}); nothing was done: ask for a new approval",
-            ),
-        ) from None
+    with books.vault.audit.refusals(item.action, item.approval_id, ParamsChanged):
+        return item.params_as(model, "nothing was done")
 
 
 def _changes(

@@ -10,27 +10,17 @@ or until its standard input closes; then it stops both and removes the mail fold
 from __future__ import annotations
 
 import json
-import signal
 import sys
-import threading
 
+from devstack.lifetime import wait_for_stop
 from devstack.mail_servers import MailServers
 
 
 def main() -> int:
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-
-    def stop_when_stdin_closes() -> None:
-        sys.stdin.read()
-        stop.set()
-
-    threading.Thread(target=stop_when_stdin_closes, daemon=True).start()
     with MailServers() as mail:
         users = {user: mail.settings_env(user) for user in mail.users}
         print(json.dumps({"users": users, "ca_file": str(mail.ca_file)}), flush=True)
-        stop.wait()
+        wait_for_stop()
     return 0
 
 

@@ -190,7 +190,8 @@ class MailServers:
             raise RuntimeError("Dovecot is not installed (Debian package dovecot-imapd)")
         # A port picked free can be taken before we bind it (parallel test workers do it):
         # then pick new ones and try again.
-        for _ in range(4):
+        tries_left = 5
+        while True:
             try:
                 self._write_config()
                 self._start_dovecot()
@@ -198,12 +199,11 @@ class MailServers:
                 return self
             except _PortTaken:
                 self._stop_listeners()
+                tries_left -= 1
+                if not tries_left:
+                    raise
                 for name in ("imap", "imaps", "smtp", "smtps", "smtp_plain"):
                     setattr(self, f"{name}_port", free_port())
-        self._write_config()
-        self._start_dovecot()
-        self._start_smtp()
-        return self
 
     def stop(self) -> None:
         self._stop_listeners()

@@ -342,11 +342,7 @@ def _subfolder_names(folder: str) -> list[str]:
 
 
 def _subfolders(folder: Path) -> list[Path]:
-    try:
-        entries = list(os.scandir(folder))
-    except FileNotFoundError:
-        return []
-    return sorted(Path(e.path) for e in entries if e.is_dir() and not is_hidden(e.name))
+    return [folder / name for name in _subfolder_names(str(folder))]
 
 
 def _task_entries(folder: Path) -> list[os.DirEntry[str]]:

@@ -5,10 +5,10 @@ ready (the demo starts it this way, as it starts the Odoo stand-in)."""
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from pathlib import Path
+
+from devstack.lifetime import wait_for_stop
 
 from .server import ScriptedModel
 
@@ -19,18 +19,9 @@ def main() -> int:
     parser.add_argument("--record", type=Path, help="append each request here, one JSON line")
     parser.add_argument("--fault", action="append", default=[], help="see policies.FAULTS")
     args = parser.parse_args()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-
-    def stop_when_stdin_closes() -> None:
-        sys.stdin.read()
-        stop.set()
-
-    threading.Thread(target=stop_when_stdin_closes, daemon=True).start()
     with ScriptedModel(args.port, args.fault, args.record) as model:
         print(f"scripted model listening on {model.url}", flush=True)
-        stop.wait()
+        wait_for_stop()
     return 0
 
 

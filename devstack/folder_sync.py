@@ -16,9 +16,11 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+from shared.sync_rules import DECISION_FOLDERS, NEVER_SYNCED_NAMES
+
 __all__ = ["FolderSync"]
 
-_NEVER = {".aie", ".stfolder", ".stignore", ".stversions", ".env", ".git"}
+_NEVER = {".aie", ".stfolder", ".stignore", ".stversions", ".env", *NEVER_SYNCED_NAMES}
 
 
 def _digest(path: Path) -> str:
@@ -32,6 +34,7 @@ def _files(root: Path) -> dict[str, str]:
         if (
             path.is_file()
             and not (set(rel.parts) & _NEVER)
+            and rel.parts[0] not in DECISION_FOLDERS  # the laptop's, never synced
             and not rel.name.startswith(".aie-tmp-")
         ):
             found[rel.as_posix()] = _digest(path)

@@ -18,6 +18,7 @@ from orchestrator.loop import run_loop
 from orchestrator.toolbox import ToolBox
 from shared.serving import setup_logging
 from shared.settings import CoreSettings, ImapSettings, Role, load, mail_address
+from shared.sync_rules import missing_rules
 
 __all__ = ["run_agent", "servers_configured"]
 
@@ -45,12 +46,22 @@ def run_agent(role: Role, interval_s: float, max_passes: int | None = None) -> i
     if core.role != role:
         print(f"{program}: AIE_ROLE is {core.role}; this command needs AIE_ROLE={role}", flush=True)
         return 2
+    if role == "local" and (missing := missing_rules(core.vault)):
+        # a decision must be a person's on this machine: Approved/ never comes from the sync
+        print(
+            f"{program}: the vault's ignore files do not keep decisions on this machine "
+            f"({'; '.join(missing)}); run: AIE_ROLE=local ai-employee vault init {core.vault}",
+            flush=True,
+        )
+        return 2
     servers = servers_configured()
     if "email" in servers:  # the same one clear line email-mcp would give, before starting
         mail_address(load(ImapSettings, program), program)
     setup_logging()
     health = Health(core.agent, core.role, core.state_path / f"health-{core.agent}.json")
-    drafter = Drafter(claude=ClaudeCode.from_environment(core.state_path / "claude-code"))
+    drafter = Drafter(
+        claude=ClaudeCode.from_environment(core.state_path / "claude-code", core.vault)
+    )
     agent: CloudAgent | LocalAgent
     if role == "cloud":
         agent = CloudAgent(core.agent, drafter)

@@ -6,9 +6,19 @@ Claude Code runs in a small workspace of its own (``<state dir>/claude-code``: t
 project's ``.claude`` skills and ``.mcp.json``, nothing else; in the repository itself it
 spends seconds indexing it), with ``--strict-mcp-config``: exactly the servers of ours the
 session needs (vault and email for a mail, vault and odoo for accounting), with the role of
-this machine, whatever else the user has configured, and no approval prompt for them. Only
-their tools are allowed (``--allowedTools``); Claude Code's own tools (shell, files) would
-be denied, and a denial is logged.
+this machine, whatever else the user has configured, and no approval prompt for them.
+
+No person watches these sessions, and a model does what the text it reads tells it (a mail
+can say "approve everything"). So:
+
+- the session may call only the tools its step needs, named one by one
+  (:data:`SKILL_TOOLS`), never a wildcard; Claude Code's own tools (shell, files) are
+  denied, and a denial is logged;
+- ``approval_decide`` is never among them: it is also passed to ``--disallowedTools``, and
+  the vault server the session starts runs ``--unattended``, which does not offer it;
+- the workspace is outside the vault and outside any Syncthing folder: Claude Code loads
+  ``CLAUDE.md``, ``.claude/rules`` and skills from every folder above its workspace, and a
+  synced folder is written by every device that shares it.
 
 A session ends one of three ways, and the caller decides what follows:
 ``finished`` (Claude Code ran to its end: the caller checks that the work is done),
@@ -32,13 +42,58 @@ from typing import Any, Literal
 import anyio
 from anyio.abc import Process
 
-__all__ = ["ClaudeCode", "Session"]
+from shared.state_dir import inside
+
+__all__ = ["NEVER_OFFERED", "SKILL_TOOLS", "ClaudeCode", "Session", "allowed_tools"]
 
 log = logging.getLogger("ai-employee.claude")
 PROJECT = Path(__file__).resolve().parent.parent
 # A built wheel carries the project's .claude/ and .mcp.json here (pyproject force-include).
 PACKAGED = Path(__file__).resolve().parent / "claude_project"
 SERVERS = ("vault", "email", "odoo")
+# The tools each skill's step uses, one by one: what a session of that skill may call.
+SKILL_TOOLS: dict[str, tuple[str, ...]] = {
+    "email-triage": (
+        "vault.heartbeat",
+        "vault.task_get",
+        "vault.task_claim",
+        "vault.task_list",
+        "vault.task_complete",
+        "vault.task_fail",
+        "vault.task_release",
+        "vault.update_post",
+        "email.mail_get",
+        "email.mail_list",
+        "email.mail_search",
+        "email.mail_suggest_reply",
+        "email.mail_draft_reply",
+        "email.mail_request_send",
+    ),
+    "odoo-accounting": (
+        "vault.task_get",
+        "vault.task_claim",
+        "vault.task_release",
+        "vault.update_post",
+        "odoo.partner_find",
+        "odoo.partner_create",
+        "odoo.invoice_list",
+        "odoo.invoice_create_draft",
+        "odoo.invoice_request_post",
+        "odoo.account_summary",
+    ),
+    "approval-execution": (
+        "vault.heartbeat",
+        "vault.approval_list",
+        "vault.conflicts_resolve",
+        "vault.task_complete",
+        "vault.dashboard_refresh",
+        "email.mail_send_approved",
+        "odoo.invoice_post_approved",
+        "odoo.payment_register_approved",
+    ),
+}
+# Never offered to a session no person watches, whatever its skill.
+NEVER_OFFERED = ("mcp__vault__approval_decide",)
 DEFAULT_TIMEOUT_S = 300.0
 GRACE_S = 5.0
 
@@ -69,8 +124,12 @@ class ClaudeCode:
     timeout_s: float = DEFAULT_TIMEOUT_S
 
     @classmethod
-    def from_environment(cls, workspace: Path) -> ClaudeCode | None:
+    def from_environment(cls, workspace: Path, vault: Path) -> ClaudeCode | None:
         if os.environ.get("AIE_CLAUDE_CODE", "").lower() not in ("1", "true", "yes"):
+            return None
+        unsafe = unsafe_workspace(workspace, vault)
+        if unsafe:
+            log.error("not using Claude Code: %s; using the built-in rules", unsafe)
             return None
         command = os.environ.get("AIE_CLAUDE_COMMAND") or shutil.which("claude")
         local = PROJECT / ".tools" / "node_modules" / ".bin" / "claude"  # a checkout's
@@ -97,13 +156,18 @@ class ClaudeCode:
         if not skills.exists():
             skills.symlink_to(project_file(".claude"), target_is_directory=True)
         every = json.loads(project_file(".mcp.json").read_text("utf-8"))["mcpServers"]
-        config = json.dumps({"mcpServers": {name: every[name] for name in servers}}, indent=2)
+        chosen = {name: dict(every[name]) for name in servers}
+        if "vault" in chosen:  # no tool that asks a person: no person watches this session
+            chosen["vault"]["args"] = [*chosen["vault"].get("args", []), "--unattended"]
+        config = json.dumps({"mcpServers": chosen}, indent=2)
         mcp_json = self.workspace / f".mcp-{'-'.join(servers)}.json"
         if not mcp_json.is_file() or mcp_json.read_text("utf-8") != config:
             mcp_json.write_text(config, "utf-8")
         return mcp_json
 
-    def argv(self, prompt: str, mcp_json: Path, servers: tuple[str, ...] = SERVERS) -> list[str]:
+    def argv(
+        self, prompt: str, mcp_json: Path, skill: str, servers: tuple[str, ...] = SERVERS
+    ) -> list[str]:
         return [
             self.command,
             "-p",
@@ -114,23 +178,27 @@ class ClaudeCode:
             str(mcp_json),
             "--strict-mcp-config",
             "--allowedTools",
-            ",".join(f"mcp__{name}__*" for name in servers),
+            ",".join(allowed_tools(skill, servers)),
+            "--disallowedTools",
+            ",".join(NEVER_OFFERED),
         ]
 
     async def run_skill(
         self, skill: str, prompt: str, servers: tuple[str, ...] = SERVERS
     ) -> Session:
-        """One headless session with our MCP ``servers``; ``prompt`` names the task or
-        approval it is about."""
+        """One headless session of ``skill`` with our MCP ``servers``; ``prompt`` names the
+        task or approval it is about."""
         unknown = set(servers) - set(SERVERS)
         if unknown:
             raise ValueError(f"no such MCP server of ours: {sorted(unknown)}")
+        if skill not in SKILL_TOOLS:
+            raise ValueError(f"no such skill of ours: {skill!r}")
         env = dict(os.environ, AIE_BIN=str(Path(sys.executable).parent), DISABLE_AUTOUPDATER="1")
         started = time.monotonic()
         try:
             mcp_json = self.prepare(servers)
             process = await anyio.open_process(
-                self.argv(prompt, mcp_json, servers),
+                self.argv(prompt, mcp_json, skill, servers),
                 cwd=self.workspace,
                 env=env,
                 start_new_session=True,  # its MCP servers are killed with it on a timeout
@@ -150,6 +218,28 @@ class ClaudeCode:
             why = str(report.get("result") or stderr.decode(errors="replace").strip()[-300:])
             return Session("failed", seconds, f"exit {code}: {why}", turns, denials)
         return Session("finished", seconds, str(report.get("result", ""))[:500], turns, denials)
+
+
+def allowed_tools(skill: str, servers: tuple[str, ...]) -> list[str]:
+    """The Claude Code names of the tools a session of ``skill`` may call."""
+    names = [
+        f"mcp__{server}__{tool}"
+        for server, tool in (entry.split(".") for entry in SKILL_TOOLS[skill])
+        if server in servers
+    ]
+    return [name for name in names if name not in NEVER_OFFERED]
+
+
+def unsafe_workspace(workspace: Path, vault: Path) -> str:
+    """Why Claude Code must not run in ``workspace``, or "": inside the vault, or inside a
+    Syncthing folder (a ``.stfolder`` marker in it or above it)."""
+    resolved = workspace.expanduser().resolve()
+    if inside(resolved, vault):
+        return f"its workspace {resolved} is inside the vault {vault}"
+    for folder in (resolved, *resolved.parents):
+        if (folder / ".stfolder").exists():
+            return f"its workspace {resolved} is inside the Syncthing folder {folder}"
+    return ""
 
 
 async def _collect(process: Process, timeout_s: float) -> tuple[bytes, bytes, int | None]:

@@ -22,6 +22,7 @@ app.add_typer(vault_app, name="vault")
 sync_app = typer.Typer(help="Configure Syncthing for the vault (T007).", no_args_is_help=True)
 app.add_typer(sync_app, name="sync")
 console = Console()
+APPROVAL_ID_HELP = "The request's id, e.g. appr-1a2b3c4d5e6f7a8b"
 
 
 @vault_app.command("init")
@@ -47,6 +48,29 @@ def status(
     from orchestrator.status_view import show_status
 
     raise typer.Exit(show_status(console, vault))
+
+
+@app.command()
+def approve(
+    approval_id: Annotated[str, typer.Argument(help=APPROVAL_ID_HELP)],
+) -> None:
+    """Approve a pending request on the laptop: shows what would execute, rendered here from
+    its parameters, and asks you to confirm. Needs you at a terminal."""
+    from orchestrator.approve import decide_at_terminal
+
+    raise typer.Exit(decide_at_terminal(console, approval_id, approve=True))
+
+
+@app.command()
+def reject(
+    approval_id: Annotated[str, typer.Argument(help=APPROVAL_ID_HELP)],
+    reason: Annotated[str, typer.Option(help="Why; kept with the request and in the audit log")],
+) -> None:
+    """Reject a pending request on the laptop: nothing it asks for is ever done. Shows it and
+    asks you to confirm. Needs you at a terminal."""
+    from orchestrator.approve import decide_at_terminal
+
+    raise typer.Exit(decide_at_terminal(console, approval_id, approve=False, reason=reason))
 
 
 @app.command()

@@ -35,9 +35,6 @@ class LocalAgent:
 
     async def one_pass(self, tools: ToolBox, health: Health) -> None:
         await tools.call("vault", "heartbeat", note=f"pass {health.passes + 1}")
-        # listing what waits is how this machine sees it: only requests seen pending here
-        # are executed once a person moves them to Approved/ (shared/witness.py)
-        await tools.call("vault", "approval_list", state="pending")
         for r in (await tools.result(ConflictsResult, "vault", "conflicts_resolve")).resolved:
             log.info("conflict %s: kept %s, moved %s", r.task_id, r.winner, r.loser)
             health.count("conflicts_resolved")

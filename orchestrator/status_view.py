@@ -8,10 +8,12 @@ from pathlib import Path
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from orchestrator.health import read_health
 from servers.vault_mcp.models import VaultStatus
 from servers.vault_mcp.service import VaultService
+from shared.approvals.rendering import plain
 from shared.settings import CoreSettings
 from shared.text import ago
 
@@ -58,12 +60,16 @@ def render_status(
 
     approvals = Table(title="Pending approvals", expand=True)
     approvals.add_column("approval", overflow="fold", max_width=24)
-    approvals.add_column("summary", overflow="fold")
+    approvals.add_column("what it does (rendered here)", overflow="fold")
     approvals.add_column("expires", max_width=20)
     for a in status.pending_approvals:
-        approvals.add_row(a.id, a.summary, a.expires[:16].replace("T", " "))
+        what = Text(plain(a.headline))
+        if a.altered:
+            what = Text("altered: will not execute; reject it · ", style="red") + what
+        approvals.add_row(a.id, what, a.expires[:16].replace("T", " "))
     for a in status.expired_approvals:
-        approvals.add_row(f"[red]{a.id}[/]", f"[red]expired[/] {a.summary}", a.expires[:16])
+        expired = Text("expired ", style="red") + Text(plain(a.headline))
+        approvals.add_row(Text(a.id, style="red"), expired, a.expires[:16])
     if not (status.pending_approvals or status.expired_approvals):
         approvals.add_row("none", "", "")
 
@@ -115,6 +121,5 @@ def show_status(console: Console, vault: Path | None) -> int:
     service = VaultService(settings)
     errors = [e for e in service.vault.audit.events() if e.get("result") not in ("ok", None)]
     health = read_health(settings.state_path)
-    # a display command: the laptop's listing of pending approvals must not count as seen
-    console.print(render_status(service.status(witness=False), errors, health))
+    console.print(render_status(service.status(), errors, health))
     return 0

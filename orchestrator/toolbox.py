@@ -32,10 +32,12 @@ class ToolFailed(Exception):
 
 
 def server_params(server: str, env: dict[str, str]) -> StdioServerParameters:
-    """The SDK's stdio client passes almost nothing on: hand the server its settings."""
+    """The SDK's stdio client passes almost nothing on: hand the server its settings. An
+    agent is unattended: its vault server offers no tool that asks a person to decide."""
     command = str(Path(sys.executable).parent / f"{server}-mcp")
     passed = {k: v for k, v in os.environ.items() if k.startswith("AIE_") or k in _PASS_THROUGH}
-    return StdioServerParameters(command=command, args=[], env=passed | env)
+    args = ["--unattended"] if server == "vault" else []
+    return StdioServerParameters(command=command, args=args, env=passed | env)
 
 
 class ToolBox:

@@ -52,5 +52,4 @@ def init_vault(root: Path) -> InitReport:
         if not path.exists() or path.read_text("utf-8") != text:
             atomic_write_text(path, text)
             report.created.append(name)
-    (root / ".aie").mkdir(exist_ok=True)
     return report

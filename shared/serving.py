@@ -16,6 +16,7 @@ from mcp.server import MCPServer
 from mcp.types import ToolAnnotations
 
 from shared.audit import RedactingFilter
+from shared.http_serving import add_http_arguments, http_security, serve_http
 
 __all__ = ["clean_doc", "parse_transport", "run", "setup_logging", "tool"]
 
@@ -86,21 +87,32 @@ def setup_logging(level: str = "INFO") -> None:
     logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))  # one line a call
 
 
-def parse_transport(program: str, argv: list[str] | None = None) -> argparse.Namespace:
+def parse_transport(
+    program: str, argv: list[str] | None = None, unattended_flag: bool = False
+) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=program, description=f"{program}: an MCP server")
+    if unattended_flag:
+        parser.add_argument(
+            "--unattended",
+            action="store_true",
+            help="for a session no person watches (an agent's): offer no tool that asks a "
+            "person to decide",
+        )
     parser.add_argument(
         "--transport",
         choices=["stdio", "http"],
         default="stdio",
         help="stdio (default) or streamable HTTP",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="HTTP bind address")
-    parser.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
-    return parser.parse_args(argv)
+    add_http_arguments(parser)
+    args = parser.parse_args(argv)
+    args.program = program
+    return args
 
 
 def run(server: MCPServer[Any], args: argparse.Namespace) -> None:
+    """Serve over stdio, or over HTTP behind a bearer token (see :mod:`.http_serving`)."""
     if args.transport == "http":
-        server.run(transport="streamable-http", host=args.host, port=args.port)
+        serve_http(server, args, http_security(args.program, args))
     else:
         server.run()

@@ -20,10 +20,13 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.state_dir import default_state_dir, inside, migrate_legacy
 
 __all__ = [
     "CoreSettings",
@@ -74,12 +77,24 @@ class CoreSettings(BaseSettings):
             )
         return vault
 
+    @field_validator("state_dir")
+    @classmethod
+    def _state_outside_vault(cls, state_dir: Path | None, info: ValidationInfo) -> Path | None:
+        vault = info.data.get("vault")
+        if state_dir is not None and vault is not None and inside(state_dir, vault):
+            raise ValueError(
+                "must be outside the vault: every device that shares the vault can write "
+                "into it (unset it for the default, ~/.local/state/ai-employee/...)"
+            )
+        return state_dir
+
     @model_validator(mode="after")
     def _defaults(self) -> CoreSettings:
         if not self.agent:
             self.agent = f"{self.role}-agent"
         if self.state_dir is None:
-            self.state_dir = self.vault / ".aie"
+            self.state_dir = default_state_dir(self.vault)
+            migrate_legacy(self.vault, self.state_dir)
         return self
 
     @property

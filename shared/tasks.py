@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from shared.audit import AuditLog
-from shared.clock import Clock, system_clock, to_iso
+from shared.clock import Clock, to_iso
 from shared.errors import InvalidInput, NotFound, VaultFileError, WrongState
 from shared.ids import check_task_id, new_task_id, task_id_for
 from shared.layout import (
@@ -94,15 +94,15 @@ class TaskStore:
         vault: Path,
         agent: str,
         audit: AuditLog,
-        clock: Clock = system_clock,
-        lock_dir: Path | None = None,
+        clock: Clock,
+        lock_dir: Path,
     ):
         self.root = vault
         self.layout = Layout(vault)
         self.agent = agent
         self.audit = audit
         self.clock = clock
-        self.lock_dir = lock_dir or vault / ".aie"
+        self.lock_dir = lock_dir  # machine-local state, never in the vault
         self._needs_action = str(self.root / NEEDS_ACTION)
         self._in_progress = str(self.root / IN_PROGRESS)
         self._done, self._failed = str(self.layout.done), str(self.layout.failed)

@@ -18,7 +18,6 @@ from shared.ledger import ExecutionLedger
 from shared.settings import CoreSettings
 from shared.signals import Signals
 from shared.tasks import TaskStore
-from shared.witness import Witnesses
 
 __all__ = ["Vault"]
 
@@ -34,14 +33,8 @@ class Vault:
         self.tasks = TaskStore(self.root, self.agent, self.audit, clock, settings.state_path)
         self.signals = Signals(self.root, clock)
         self.claims = Claims(self.tasks, self.signals, timedelta(minutes=settings.lease_minutes))
-        witnesses = Witnesses(settings.state_path, clock) if settings.role == "local" else None
         self.approvals = Approvals(
-            self.root,
-            self.agent,
-            self.audit,
-            timedelta(hours=settings.approval_ttl_hours),
-            clock,
-            witnesses,
+            self.root, self.agent, self.audit, timedelta(hours=settings.approval_ttl_hours), clock
         )
         self.ledger = ExecutionLedger(settings.state_path, clock)
 
@@ -61,7 +54,6 @@ class Vault:
         params: dict[str, Any],
         summary: str,
         editable: tuple[str, ...] = (),
-        readable: str = "",
     ) -> tuple[ApprovalSummary, bool]:
         """Write an approval request for a task this agent holds and mark the task."""
         loc = self.tasks.locate(task_id)
@@ -73,7 +65,7 @@ class Vault:
             )
         task = self.tasks.get(task_id)
         approval, created = self.approvals.request(
-            task_id, task.domain, action, params, summary, editable, readable
+            task_id, task.domain, action, params, summary, editable
         )
         self.claims.mark(task_id, status="awaiting_approval", approval_id=approval.id)
         return approval, created

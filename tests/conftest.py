@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,6 +16,19 @@ from tests.support.clock import FakeClock
 
 # fixtures every suite may use: a real Dovecot + SMTP (``mail``), the Odoo stand-in (``odoo``)
 pytest_plugins = ["tests.support.mail_fixtures", "tests.support.odoo_fixtures"]
+
+
+_STATE_HOME = tempfile.mkdtemp(prefix="aie-test-state-")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Machine-local state (the XDG state home: ledgers, health files, Claude Code
+    workspaces) goes to a folder of this run, for this process and every one it starts."""
+    os.environ["XDG_STATE_HOME"] = _STATE_HOME
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_STATE_HOME, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

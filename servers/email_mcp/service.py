@@ -12,7 +12,7 @@ from pathlib import Path
 import aioimaplib
 
 from servers.email_mcp import compose
-from servers.email_mcp.approval_params import SendEmailParams
+from servers.email_mcp.approval_params import SendEmailParams, params_from_draft
 from servers.email_mcp.drafter import draft_reply_text
 from servers.email_mcp.handbook import load_handbook
 from servers.email_mcp.imap import Fetched, FolderInfo, ImapSession, quote_string
@@ -265,7 +265,7 @@ class EmailService:
                 f"{task_id} is about {about}; draft the reply to the task's own mail "
                 "(uid and uidvalidity are in the task's meta)"
             )
-        params = SendEmailParams.from_draft(draft, draft_id)
+        params = params_from_draft(draft, draft_id)
         compose.build_message(params.to_params(), self.vault.clock())  # sendable before asking
         approval, created = self.vault.request_approval(
             task_id,
@@ -273,7 +273,6 @@ class EmailService:
             params.to_params(),
             f"Send “{draft.subject}” to {', '.join(draft.to)}",
             editable=("body",),
-            readable=params.render(),
         )
         return SendRequestResult(approval_id=approval.id, path=approval.path, created=created)
 

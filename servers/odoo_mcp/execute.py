@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from servers.odoo_mcp.approval_params import PostInvoiceParams, RegisterPaymentParams
+from servers.odoo_mcp.approval_params import PostInvoiceParams, RegisterPaymentParams, line_params
 from servers.odoo_mcp.books import OdooBooks
 from servers.odoo_mcp.invoices import describe
 from servers.odoo_mcp.models import Invoice, PaymentResult, PostResult
-from servers.odoo_mcp.requests import journal_id, lines_digest
+from servers.odoo_mcp.requests import journal_id
+from shared.actions import lines_digest
 from shared.approvals import Executable
 from shared.errors import ParamsChanged, WrongState
 from shared.faults import crash_point
@@ -50,7 +51,7 @@ def _changes(
     if round(invoice.amount_total - params.amount_total, 2) != 0:
         found.append(f"total {params.amount_total:.2f} → {invoice.amount_total:.2f}")
     digest = params.lines_digest if isinstance(params, PostInvoiceParams) else None
-    if with_lines and lines_digest(invoice) != digest:
+    if with_lines and lines_digest(line_params(invoice)) != digest:
         found.append("lines")
     return found
 

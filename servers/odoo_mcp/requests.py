@@ -1,29 +1,28 @@
 """Asking a person to approve posting an invoice or registering a payment.
 
-The request shows what the person is approving in readable form (partner, lines, totals,
-due date) and binds it to the invoice as it is now: the amounts, the partner and a digest
-of the lines. The local machine refuses to execute it if any of these changed in Odoo.
+The request records the invoice as it is now (partner, every line, totals, dates), which
+the laptop renders for the person, and the local machine refuses to execute it if any of
+these changed in Odoo.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from typing import Any
 
-from servers.odoo_mcp.approval_params import PostInvoiceParams, RegisterPaymentParams
+from servers.odoo_mcp.approval_params import (
+    PostInvoiceParams,
+    RegisterPaymentParams,
+    line_params,
+)
 from servers.odoo_mcp.books import OdooBooks
 from servers.odoo_mcp.invoices import describe
 from servers.odoo_mcp.models import ApprovalRequested, Invoice
+from shared.actions import lines_digest
+from shared.approvals import headline
 from shared.errors import InvalidInput, WrongState
 
-__all__ = ["lines_digest", "request_payment", "request_post"]
-
-
-def lines_digest(invoice: Invoice) -> str:
-    lines = [[ln.description, ln.quantity, ln.price_unit, sorted(ln.taxes)] for ln in invoice.lines]
-    return hashlib.sha256(json.dumps(lines, sort_keys=True).encode()).hexdigest()[:16]
+__all__ = ["request_payment", "request_post"]
 
 
 async def request_post(books: OdooBooks, invoice_id: int, task_id: str | None) -> ApprovalRequested:
@@ -47,17 +46,17 @@ async def request_post(books: OdooBooks, invoice_id: int, task_id: str | None) -
         raise InvalidInput(
             f"Odoo would refuse to post invoice {invoice_id}: " + "; ".join(problems)
         )
+    lines = line_params(invoice)
     params = PostInvoiceParams(
         **_invoice_params(books, invoice),
         amount_untaxed=invoice.amount_untaxed,
         invoice_date=_iso(invoice.invoice_date),
         due_date=_iso(invoice.due_date),
-        lines_digest=lines_digest(invoice),
+        lines=lines,
+        lines_digest=lines_digest(lines),
     )
     summary = f"Post {describe(invoice)}"
-    return await _request(
-        books, task_id, "post_invoice", invoice, params, summary, _render(invoice)
-    )
+    return await _request(books, task_id, "post_invoice", invoice, params, summary)
 
 
 async def request_payment(
@@ -107,12 +106,7 @@ async def request_payment(
         else "Register a payment made"
     )
     summary = f"{verb}: {pay:.2f} {invoice.currency} on {invoice.name} ({invoice.partner_name})"
-    readable = _render(invoice) + (
-        f"\n**Payment**: {pay:.2f} {invoice.currency} of {invoice.amount_residual:.2f} due, "
-        f"dated {payment_date or 'the day it is registered'}, "
-        f"journal {journal or 'the default bank'}.\n"
-    )
-    return await _request(books, task_id, "register_payment", invoice, params, summary, readable)
+    return await _request(books, task_id, "register_payment", invoice, params, summary)
 
 
 def _invoice_params(books: OdooBooks, invoice: Invoice) -> dict[str, Any]:
@@ -153,18 +147,16 @@ async def _request(
     invoice: Invoice,
     params: PostInvoiceParams | RegisterPaymentParams,
     summary: str,
-    readable: str,
 ) -> ApprovalRequested:
     vault = books.vault
     if task_id is None:
         due = f"{invoice.amount_residual:.2f}"
         source = f"odoo:{books.settings.db}:{action}:{invoice.invoice_id}:{due}"
-        task, _ = vault.tasks.create("accounting", summary[:200], readable, source_id=source)
+        about = headline({"action": action, "params": params.to_params()})
+        task, _ = vault.tasks.create("accounting", summary[:200], about, source_id=source)
         task_id = task.id
         vault.claims.claim(task_id)
-    approval, created = vault.request_approval(
-        task_id, action, params.to_params(), summary, readable=readable
-    )
+    approval, created = vault.request_approval(task_id, action, params.to_params(), summary)
     return ApprovalRequested(
         approval_id=approval.id,
         path=approval.path,
@@ -176,32 +168,3 @@ async def _request(
 
 def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _render(invoice: Invoice) -> str:
-    rows = "\n".join(
-        f"| {ln.description.replace('|', '/')} | {ln.quantity:g} | {ln.price_unit:,.2f} | "
-        f"{', '.join(ln.taxes) or 'none'} | {ln.subtotal:,.2f} |"
-        for ln in invoice.lines
-    )
-    cur = invoice.currency
-    return "\n".join(
-        [
-            f"## {describe(invoice)}",
-            "",
-            f"**Partner**: {invoice.partner_name} (Odoo id {invoice.partner_id})  ",
-            f"**Invoice date**: {invoice.invoice_date or 'set when posted'} · "
-            f"**Due**: {invoice.due_date or 'on the invoice date'} · "
-            f"**Reference**: {invoice.reference or '—'}",
-            "",
-            "| description | qty | unit price | taxes | subtotal |",
-            "| --- | ---: | ---: | --- | ---: |",
-            rows,
-            "",
-            f"**Untaxed** {invoice.amount_untaxed:,.2f} {cur} · "
-            f"**Tax** {invoice.amount_tax:,.2f} {cur} · "
-            f"**Total** {invoice.amount_total:,.2f} {cur} · "
-            f"**Due now** {invoice.amount_residual:,.2f} {cur}",
-            "",
-        ]
-    )

@@ -3,6 +3,11 @@
 Tools are thin: pydantic validates the arguments, the service does the work, a pydantic
 model comes back. ``approval_decide`` and ``dashboard_refresh`` exist only with
 ``AIE_ROLE=local``, and the service refuses them on a cloud server too.
+
+``approval_decide`` records only a person's answer: it sends the laptop's rendering of the
+request to the person's own client as a form (MCP elicitation) and records what they
+chose; the model that called it decides nothing. A server started for an unattended agent
+session (``--unattended``) does not offer it at all.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 from pydantic import Field
 
+from servers.vault_mcp.decide import register_approval_decide
 from servers.vault_mcp.models import (
     ApprovalListResult,
     ApprovalResult,
@@ -32,7 +38,7 @@ from servers.vault_mcp.service import VaultService
 from shared.approvals import ApprovalState
 from shared.clock import Clock, system_clock
 from shared.errors import AIEError
-from shared.ids import ApprovalId, TaskId
+from shared.ids import TaskId
 from shared.serving import parse_transport, run, setup_logging, tool
 from shared.settings import CoreSettings, load
 from shared.tasks import TaskState
@@ -60,7 +66,11 @@ with task_claim before working on it; ask a human with approval_request before a
 the business; finish with task_complete or task_fail."""
 
 
-def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServer[Any]:
+def build_server(
+    settings: CoreSettings, clock: Clock = system_clock, unattended: bool = False
+) -> MCPServer[Any]:
+    """The vault server. ``unattended``: for a session no person watches (the agents'
+    Claude Code sessions): approval_decide is not offered."""
     service = VaultService(settings, clock)
     mcp: MCPServer[Any] = MCPServer("vault", version="0.1.0", instructions=INSTRUCTIONS)
 
@@ -166,15 +176,6 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         request), oldest first, each with whether it has expired."""
         return service.list_approvals(state)
 
-    def approval_decide(
-        approval_id: ApprovalId,
-        decision: Annotated[Literal["approve", "reject"], Field(description="approve or reject")],
-        reason: Annotated[str, Field(max_length=2000)] = "",
-    ) -> ApprovalResult:
-        """Record a human's decision (local machine only): moves the request to Approved/
-        or Rejected/ and records who decided. An expired request cannot be decided."""
-        return service.decide(approval_id, decision == "approve", reason)
-
     @tool(mcp, WRITE)
     def conflicts_resolve() -> ConflictsResult:
         """After a sync: find tasks in several places and sync-conflict copies, keep one
@@ -214,7 +215,8 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
         return service.audit_query(since, action, target, actor, limit)
 
     if settings.role == "local":
-        tool(mcp, HINTS.irreversible)(approval_decide)
+        if not unattended:
+            register_approval_decide(mcp, service, HINTS.irreversible)
         tool(mcp, IDEMPOTENT)(dashboard_refresh)
 
     @mcp.resource("vault://dashboard", mime_type="text/markdown")
@@ -234,7 +236,7 @@ def build_server(settings: CoreSettings, clock: Clock = system_clock) -> MCPServ
 
 
 def main() -> None:
-    args = parse_transport("vault-mcp")
+    args = parse_transport("vault-mcp", unattended_flag=True)
     settings = load(CoreSettings, "vault-mcp")
     setup_logging()
-    run(build_server(settings), args)
+    run(build_server(settings, unattended=args.unattended), args)

@@ -27,7 +27,7 @@ from servers.vault_mcp.models import (
     VaultStatus,
 )
 from servers.vault_mcp.status import collect_status, status_markdown
-from shared.approvals import ApprovalState
+from shared.approvals import ApprovalState, DecidedVia, Shown
 from shared.clock import Clock, system_clock
 from shared.errors import InvalidInput
 from shared.ids import check_task_id
@@ -45,12 +45,10 @@ class VaultService:
         self.dashboard = Dashboard(settings.vault, settings.agent, self.vault.audit, clock)
         self.operator = settings.operator
 
-    def status(self, witness: bool = True) -> VaultStatus:
-        """The vault's state; ``witness=False`` for a display that must change nothing."""
+    def status(self) -> VaultStatus:
+        """The vault's state; reading it changes nothing."""
         v = self.vault
-        return collect_status(
-            v.tasks, v.claims, v.approvals, v.signals, self.conflicts, v.role, witness
-        )
+        return collect_status(v.tasks, v.claims, v.approvals, v.signals, self.conflicts, v.role)
 
     # -- tasks ----------------------------------------------------------------------------
     def create_task(
@@ -120,10 +118,19 @@ class VaultService:
     def list_approvals(self, state: ApprovalState | None) -> ApprovalListResult:
         return ApprovalListResult(approvals=self.vault.approvals.query(state))
 
-    def decide(self, approval_id: str, approve: bool, reason: str) -> ApprovalResult:
+    def shown(self, approval_id: str) -> Shown:
+        """A pending request as the person is shown it before deciding (local only)."""
         self.vault.require_local("approval_decide")
-        decided_by = f"{self.operator} (via {self.vault.agent})"
-        summary = self.vault.approvals.decide(approval_id, approve, decided_by, reason)
+        return self.vault.approvals.shown(approval_id)
+
+    def decide(
+        self, approval_id: str, approve: bool, reason: str, seen_digest: str, via: DecidedVia
+    ) -> ApprovalResult:
+        """Record the person's decision on what they were shown (local only)."""
+        self.vault.require_local("approval_decide")
+        summary = self.vault.approvals.decide(
+            approval_id, approve, self.operator, via, reason, seen_digest
+        )
         return ApprovalResult(id=approval_id, created=False, approval=summary)
 
     # -- sync conflicts -------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 from servers.vault_mcp.conflicts import Conflicts
 from servers.vault_mcp.models import StaleClaimInfo, VaultStatus
 from shared.approvals import Approvals
+from shared.approvals.rendering import md_text
 from shared.claims import Claims
 from shared.clock import to_iso
 from shared.layout import CONFLICTS, Layout, is_hidden
@@ -48,7 +49,6 @@ def collect_status(
     signals: Signals,
     conflicts: Conflicts,
     role: str,
-    witness: bool = True,
 ) -> VaultStatus:
     layout = Layout(store.root)
     pending_by_domain = {}
@@ -71,7 +71,7 @@ def collect_status(
         "conflicts": _count_md(store.root / CONFLICTS),
         "updates_unmerged": _count_md(layout.updates),
     }
-    pending = approvals.query("pending", witness=witness)
+    pending = approvals.query("pending")
     copies = conflicts.sync_copies()
     beats = signals.all()
     sync: dict[str, Any] = {
@@ -123,12 +123,13 @@ def status_markdown(status: VaultStatus) -> str:
         "",
     ]
     lines += [
-        f"- [[{a.id}]] {a.summary} (task [[{a.task_id}]], expires {a.expires})"
+        f"- [[{a.id}]] {a.headline} (expires {md_text(a.expires)})"
+        + (" ⚠ its text was altered: it will not execute, reject it" if a.altered else "")
         for a in status.pending_approvals
     ] or ["- none"]
     if status.expired_approvals:
         lines += ["", "Expired, not executable:"]
-        lines += [f"- [[{a.id}]] {a.summary}" for a in status.expired_approvals]
+        lines += [f"- [[{a.id}]] {a.headline}" for a in status.expired_approvals]
     if status.stale_claims:
         lines += ["", "## Stale claims", ""]
         lines += [

@@ -34,6 +34,7 @@ from orchestrator.claude_sessions import RecordedSession, read_sessions
 from orchestrator.status_view import render_status
 from servers.vault_mcp.models import VaultStatus
 from shared.errors import VaultFileError
+from shared.state_dir import default_state_dir
 from shared.vault_files import read_doc
 
 __all__ = ["run_demo"]
@@ -263,7 +264,7 @@ class ClaudeCodeCalls:
     def ended(self) -> int:
         total = 0
         for vault, agent in ((self.stack.cloud_vault, "cloud"), (self.stack.local_vault, "local")):
-            health = vault / ".aie" / f"health-{agent}-agent.json"
+            health = default_state_dir(vault) / f"health-{agent}-agent.json"
             try:
                 counters = json.loads(health.read_text("utf-8")).get("counters", {})
             except (OSError, ValueError):

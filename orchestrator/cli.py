@@ -38,6 +38,14 @@ def vault_init(path: Annotated[Path, typer.Argument(help="Folder of the vault")]
         f"{len(report.created)} created, {len(report.kept)} kept as they were.",
         soft_wrap=True,  # one line, so that the path can be copied and the line grepped
     )
+    if report.returned:
+        console.print(
+            f"{len(report.returned)} request(s) in Approved/ may have come from another device "
+            "(this replica's .stignore did not keep Approved/ home): moved back to "
+            "Pending_Approval/, approve them again: " + ", ".join(report.returned),
+            soft_wrap=True,
+            markup=False,
+        )
 
 
 @app.command()

@@ -30,6 +30,7 @@ __all__ = [
     "GITIGNORE_RULES",
     "NEVER_SYNCED_NAMES",
     "STIGNORE_RULES",
+    "keeps_decisions",
     "missing_rules",
     "tracked_by_git",
 ]
@@ -68,6 +69,12 @@ def _lines(path: Path) -> set[str] | None:
 
 def _is_git_repository(root: Path) -> bool:
     return os.path.lexists(root / ".git")
+
+
+def keeps_decisions(root: Path) -> bool:
+    """Whether this replica's ``.stignore`` keeps ``Approved/`` and ``Rejected/`` home."""
+    lines = _lines(root / ".stignore") or set()
+    return all(f"/{folder}" in lines for folder in DECISION_FOLDERS)
 
 
 def missing_rules(root: Path) -> list[str]:

@@ -207,7 +207,6 @@ def odoo_accounting(brief: Brief, faults: frozenset[str]) -> Policy:
 def approval_execution(brief: Brief, faults: frozenset[str]) -> Policy:
     yield from prepare("approval-execution")
     yield from must("mcp__vault__heartbeat", note="approval-execution")
-    yield from must("mcp__vault__approval_list", state="pending")
     yield from must("mcp__vault__conflicts_resolve")
     approved = (yield from must("mcp__vault__approval_list", state="approved"))["approvals"]
     if "unfinished" in faults:

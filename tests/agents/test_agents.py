@@ -15,6 +15,7 @@ import pytest
 from devstack.mail_servers import MailServers
 from devstack.stack import wait_until
 from shared.signals import Signals
+from shared.state_dir import default_state_dir
 from tests.support.agent_runs import BIN, INVOICE_TASK, agent_env, create_task, run_agent
 from tests.support.approving import approve_all
 from tests.support.mail_fixtures import incoming
@@ -56,7 +57,7 @@ def test_cloud_drafts_local_executes(mail: MailServers, odoo, vault_path: Path) 
     assert again.returncode == 0
     assert list((vault_path / "Pending_Approval").rglob("appr-*.md")) == []
     assert len(mail.messages("ops@example.test", "Drafts")) == 0
-    health = json.loads((vault_path / ".aie" / "health-local-agent.json").read_text())
+    health = json.loads((default_state_dir(vault_path) / "health-local-agent.json").read_text())
     assert health["state"] == "stopped" and health["counters"]["executed_send_email"] == 1
 
 
@@ -93,7 +94,7 @@ def test_sigterm_finishes_the_pass_and_stops_cleanly(
         stderr=subprocess.PIPE,
         text=True,
     )
-    health_file = vault_path / ".aie" / "health-local-agent.json"
+    health_file = default_state_dir(vault_path) / "health-local-agent.json"
     wait_until(
         lambda: health_file.is_file() and json.loads(health_file.read_text())["passes"] >= 1,
         timeout=60,

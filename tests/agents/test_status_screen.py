@@ -14,6 +14,7 @@ import pytest
 
 from orchestrator.health import Health
 from shared.settings import CoreSettings
+from shared.state_dir import default_state_dir
 from shared.vault import Vault
 
 BIN = Path(sys.executable).parent
@@ -28,12 +29,19 @@ def test_status_reads_well_at_80_columns(vault_path: Path, tmp_path: Path) -> No
         "email", "Reply to Alice about the October invoice", "b", source_id="<a@x>"
     )
     cloud.claims.claim(task.id)
-    cloud.request_approval(
-        task.id, "send_email", {"to": ["alice@example.test"]}, "Send the reply to Alice"
-    )
+    reply = {
+        "from": "ops@example.test",
+        "to": ["alice@example.test"],
+        "subject": "Re: October",
+        "body": "Attached.\n",
+        "message_id": "<r@example.test>",
+    }
+    cloud.request_approval(task.id, "send_email", reply, "Send the reply to Alice")
     local = Vault(CoreSettings(role="local", vault=vault_path))
     local.signals.beat("local-agent", "local", note="pass 3")
-    health = Health("local-agent", "local", vault_path / ".aie" / "health-local-agent.json")
+    health = Health(
+        "local-agent", "local", default_state_dir(vault_path) / "health-local-agent.json"
+    )
     health.error("email.mail_send_approved: SMTP at smtp.example.com refused the login")
     health.write("stopped")
 
@@ -66,7 +74,8 @@ def test_status_reads_well_at_80_columns(vault_path: Path, tmp_path: Path) -> No
     assert "cloud-agent" in text and "local-agent" in text
     assert "stopped · ok pass 3" in text
     assert "in progress · cloud-agent" in text
-    assert "Send the reply to Alice" in text
+    assert "Send “Re: October” to" in text  # rendered from the parameters
+    assert "alice@example.test" in text
     assert "local-agent: " in text and "refused the login" in text  # the agent's last error
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from devstack.mail_servers import MailServers
 from devstack.stack import wait_until
+from shared.state_dir import default_state_dir
 from tests.support.mail_fixtures import incoming
 from tests.support.node_tools import ROOT, node_tool
 
@@ -95,7 +96,7 @@ def test_pm2_runs_the_cloud_stack_and_restarts_a_killed_agent(
         incoming(subject="Second question", message_id="<q2@client.example.test>"),
     )
     wait_until(lambda: len(approvals(vault_path)) == 2, timeout=60)
-    health = vault_path / ".aie" / "health-cloud-agent.json"
+    health = default_state_dir(vault_path) / "health-cloud-agent.json"
     wait_until(lambda: json.loads(health.read_text())["passes"] >= 2, timeout=60)
     assert len(approvals(vault_path)) == 2  # nothing lost, nothing twice
     assert len(mail.messages("ops@example.test", "Drafts")) == 2

@@ -7,6 +7,7 @@ from mcp import Client
 
 from devstack.mail_servers import MailServers
 from servers.vault_mcp.server import build_server as build_vault
+from tests.support.approving import person_answers
 from tests.support.mail_fixtures import incoming
 from tests.support.tool_calls import error_text, ok, snapshot
 
@@ -153,7 +154,10 @@ async def test_bad_parameters_in_an_approved_request(
     } | change
     async with (
         Client(build_vault(make_settings("cloud"), clock)) as cloud_vault,
-        Client(build_vault(make_settings("local"), clock)) as local_vault,
+        Client(
+            build_vault(make_settings("local"), clock),
+            elicitation_callback=person_answers("approve"),
+        ) as local_vault,
         Client(email_servers("local")) as local_mail,
     ):
         made = await ok(cloud_vault, "task_create", domain="email", title="T", body="b")
@@ -195,7 +199,10 @@ async def test_an_approval_missing_a_field_of_the_message_is_refused_by_name(
     del params[missing]
     async with (
         Client(build_vault(make_settings("cloud"), clock)) as cloud_vault,
-        Client(build_vault(make_settings("local"), clock)) as local_vault,
+        Client(
+            build_vault(make_settings("local"), clock),
+            elicitation_callback=person_answers("approve"),
+        ) as local_vault,
         Client(email_servers("local")) as local_mail,
     ):
         made = await ok(cloud_vault, "task_create", domain="email", title="T", body="b")

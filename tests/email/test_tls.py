@@ -15,7 +15,7 @@ from devstack.mail_servers import MailServers
 from devstack.stack import wait_until
 from servers.email_mcp.server import build_server
 from servers.vault_mcp.server import build_server as build_vault
-from tests.support.approving import approve
+from tests.support.approving import approve, person_answers
 from tests.support.mail_fixtures import draft_and_request, imap_settings, smtp_settings
 from tests.support.tool_calls import error_text, ok
 
@@ -34,7 +34,10 @@ async def test_us1_over_starttls(
     async with (
         Client(email_servers("cloud", security="starttls")) as cloud_mail,
         Client(build_vault(make_settings("cloud"), clock)) as cloud_vault,
-        Client(build_vault(make_settings("local"), clock)) as local_vault,
+        Client(
+            build_vault(make_settings("local"), clock),
+            elicitation_callback=person_answers("approve"),
+        ) as local_vault,
         Client(email_servers("local", security="starttls")) as local_mail,
     ):
         flow = await draft_and_request(cloud_mail, cloud_vault, mail)

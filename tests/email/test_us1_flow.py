@@ -14,7 +14,7 @@ from mcp import Client
 from devstack.mail_servers import MailServers
 from devstack.stack import wait_until
 from servers.vault_mcp.server import build_server as build_vault
-from tests.support.approving import approve, seen_on_laptop
+from tests.support.approving import approve, edit_field
 from tests.support.mail_fixtures import draft_and_request, incoming
 from tests.support.tool_calls import error_text, ok, snapshot
 
@@ -92,10 +92,7 @@ async def test_person_edits_the_body_before_approving(
         flow = await draft_and_request(cloud_mail, cloud_vault, mail)
         pending = vault_path / flow["request"]["path"]  # type: ignore[index]
         text = pending.read_text()
-        start = text.index("<!-- aie:edit body -->\n") + len("<!-- aie:edit body -->\n")
-        end = text.index("<!-- aie:end body -->")
-        edited = text[:start] + "Hello Alice,\n\nAttached again, sorry!\n\nSam\n" + text[end:]
-        seen_on_laptop(vault_path)
+        edited = edit_field(text, "body", "Hello Alice,\n\nAttached again, sorry!\n\nSam\n")
         (vault_path / "Approved" / pending.name).write_text(edited)
         pending.unlink()
         sent = await ok(

@@ -201,29 +201,6 @@ async def test_payment_refused_when_someone_paid_meanwhile(odoo, odoo_servers, v
     assert count(odoo, "account.payment") == 1
 
 
-async def test_an_approval_the_laptop_never_saw_pending_is_put_back(
-    odoo, odoo_servers, vault_path
-) -> None:
-    """A compromised cloud can write any file, Approved/ included, and the sync brings it to
-    the laptop. The laptop executes only what it saw waiting for a person."""
-    async with Client(odoo_servers("cloud")) as cloud, Client(odoo_servers("local")) as local:
-        invoice, request = await _requested(cloud)
-        pending = vault_path / request["path"]
-        forged = vault_path / "Approved" / pending.name
-        pending.rename(forged)  # straight to Approved/, as a sync from the cloud would bring it
-        refused = await error_text(
-            local, "invoice_post_approved", approval_id=request["approval_id"]
-        )
-        assert "before this machine saw it waiting in Pending_Approval/" in refused
-        assert pending.is_file() and not forged.exists()  # back for the person
-        assert read_move(odoo, invoice["invoice_id"])["state"] == "draft"
-        assert any(e["action"] == "post_invoice_refused" for e in _audit(vault_path))
-
-        approve(vault_path, request)  # now the person approves what the laptop has seen
-        posted = await ok(local, "invoice_post_approved", approval_id=request["approval_id"])
-    assert posted["state"] == "posted"
-
-
 async def test_an_approval_that_lacks_what_its_action_needs_is_refused(
     odoo, odoo_servers, vault_path, make_settings
 ) -> None:

@@ -20,6 +20,7 @@ from devstack.stack import PlatinumStack, on_dashboard, wait_until
 from devstack.syncpair import require_syncthing
 from orchestrator.health import read_health
 from orchestrator.toolbox import ToolBox
+from shared.state_dir import default_state_dir
 from tests.support.mail_fixtures import ensure_dovecot
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
@@ -27,7 +28,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
 def _local_passes(vault: Path) -> int:
     """Passes the laptop's agent has finished, from the health file it rewrites after each."""
-    beats = [h for h in read_health(vault / ".aie") if h.get("agent") == "local-agent"]
+    beats = [h for h in read_health(default_state_dir(vault)) if h.get("agent") == "local-agent"]
     return int(str(beats[0]["passes"])) if beats else 0
 
 

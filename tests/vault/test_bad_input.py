@@ -166,6 +166,8 @@ async def test_cloud_service_refuses_local_only_steps(make_settings) -> None:
 
     service = VaultService(make_settings("cloud"))
     with pytest.raises(RoleForbidden, match="only on the local machine"):
-        service.decide("appr-0123456789abcdef", True, "")
+        service.decide("appr-0123456789abcdef", True, "", "0" * 16, "terminal")
+    with pytest.raises(RoleForbidden, match="only on the local machine"):
+        service.shown("appr-0123456789abcdef")
     with pytest.raises(RoleForbidden):
         service.refresh_dashboard()

@@ -4,6 +4,7 @@ import pytest
 from mcp import Client
 
 from servers.vault_mcp.server import build_server
+from tests.support.approving import person_answers
 
 pytestmark = pytest.mark.anyio
 
@@ -11,7 +12,10 @@ pytestmark = pytest.mark.anyio
 async def test_create_claim_approve_flow(make_settings, clock) -> None:
     cloud = build_server(make_settings("cloud"), clock)
     local = build_server(make_settings("local"), clock)
-    async with Client(cloud) as c, Client(local) as lc:
+    async with (
+        Client(cloud) as c,
+        Client(local, elicitation_callback=person_answers("approve")) as lc,
+    ):
         r = await c.call_tool(
             "task_create",
             {"domain": "email", "title": "Reply to Alice", "body": "hi", "source_id": "<m1@x>"},

@@ -6,6 +6,7 @@ import pytest
 from mcp import Client
 
 from servers.vault_mcp.server import build_server
+from tests.support.approving import person_answers
 from tests.support.tool_calls import error_text, ok
 
 pytestmark = [pytest.mark.anyio, pytest.mark.clock]
@@ -164,9 +165,13 @@ async def test_release_and_fail(make_settings, clock) -> None:
 
 
 async def test_approval_flow_and_decide(make_settings, clock) -> None:
+    shown: list[str] = []
     async with (
         Client(build_server(make_settings("cloud"), clock)) as cloud,
-        Client(build_server(make_settings("local"), clock)) as local,
+        Client(
+            build_server(make_settings("local"), clock),
+            elicitation_callback=person_answers("approve", shown=shown),
+        ) as local,
     ):
         made = await ok(cloud, "task_create", domain="email", title="T", body="b")
         await ok(cloud, "task_claim", task_id=made["id"])
@@ -195,6 +200,8 @@ async def test_approval_flow_and_decide(make_settings, clock) -> None:
         decided = await ok(local, "approval_decide", approval_id=req["id"], decision="approve")
         assert decided["approval"]["state"] == "approved"
         assert decided["approval"]["path"] == f"Approved/{req['id']}.md"
+        assert decided["approval"]["decided_via"] == "elicitation"
+        assert len(shown) == 1 and "a@example.test" in shown[0]
         text = await error_text(local, "approval_decide", approval_id=req["id"], decision="reject")
         assert "already approved" in text
 

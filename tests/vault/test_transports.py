@@ -1,13 +1,12 @@
-"""The real ``vault-mcp`` command: over stdio in both protocol modes, over streamable HTTP,
-and driven by the MCP Inspector CLI (what a person uses to poke at a server)."""
+"""The real ``vault-mcp`` command: over stdio in both protocol modes, and driven by the MCP
+Inspector CLI (what a person uses to poke at a server). Streamable HTTP, which needs a
+bearer token, is tested in ``tests/security/test_http_needs_a_token.py``."""
 
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import anyio
@@ -39,37 +38,6 @@ async def test_stdio_both_modes(vault_path: Path, mode: str) -> None:
             text = await error_text(c, "task_get", task_id="email-999999999999")
             assert "no task 'email-999999999999'" in text and "task_list" in text
     assert (vault_path / "In_Progress" / "cloud-agent" / f"{made['id']}.md").is_file()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def test_streamable_http(vault_path: Path) -> None:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "vault-mcp"), "--transport", "http", "--port", str(port)],
-        env={"AIE_ROLE": "local", "AIE_VAULT": str(vault_path), "PATH": "/usr/bin:/bin"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            await anyio.sleep(0.1)
-        async with Client(f"http://127.0.0.1:{port}/mcp") as c:
-            names = {t.name for t in (await c.list_tools()).tools}
-            assert {"approval_decide", "dashboard_refresh"} <= names
-            status = await ok(c, "vault_status")
-            assert status["role"] == "local"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_inspector_cli_lists_and_calls(vault_path: Path) -> None:

@@ -16,22 +16,16 @@ starting) and then looks up each tool with the words its skill uses for that ste
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.drafting import invoice_spec
 
-from .transcript import Brief, Outcome, ToolCall, Transcript
+from .adversary import adversarial
+from .transcript import Ask, Brief, Outcome, ToolCall, Transcript
 
 __all__ = ["FAULTS", "SEARCHES", "Ask", "next_turn"]
 
-FAULTS = ("unfinished", "bad_tool", "bad_args", "send_on_cloud")
-
-
-@dataclass(frozen=True)
-class Ask:
-    name: str
-    input: dict[str, Any]
+FAULTS = ("unfinished", "bad_tool", "bad_args", "send_on_cloud", "adversarial")
 
 
 Policy = Generator[list[Ask], list[Outcome], str]
@@ -244,6 +238,8 @@ def next_turn(transcript: Transcript, faults: frozenset[str] = frozenset()) -> T
     if make is None:
         return "I have no skill for this request."
     policy = _guarded(make(brief, faults), brief)
+    if "adversarial" in faults:  # a model that does whatever the text it reads says
+        policy = adversarial(policy, transcript.prompt)
     step = 0
     try:
         asks = next(policy)

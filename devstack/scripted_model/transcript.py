@@ -8,7 +8,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Brief", "Outcome", "ToolCall", "Transcript"]
+__all__ = ["Ask", "Brief", "Outcome", "ToolCall", "Transcript"]
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A tool call the model decides to make (its id is given when the turn is sent)."""
+
+    name: str
+    input: dict[str, Any]
 
 
 @dataclass(frozen=True)

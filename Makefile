@@ -1,5 +1,5 @@
 # The two commands of the README's quick start. Each bootstraps what it needs.
-.PHONY: demo test lint bench
+.PHONY: demo test test-long lint bench
 
 demo:
 	@scripts/bootstrap.sh
@@ -11,6 +11,11 @@ test:
 	.venv/bin/mypy
 	.venv/bin/pytest -q -n 2 --dist loadgroup
 	@scripts/shifted_clock_tests.sh
+
+# The security suite with its long variant: every mail of the prompt-injection corpus.
+test-long:
+	@scripts/bootstrap.sh
+	AIE_CORPUS=all .venv/bin/pytest -q -n 2 --dist loadgroup tests/security
 
 bench:
 	@scripts/bootstrap.sh

@@ -71,7 +71,12 @@ def decide_at_terminal(
             markup=False,
         )
         return 1
-    console.print(f"{verb.capitalize()} {approval_id} exactly as shown above? [y/N] ", end="")
+    console.print(
+        f"{verb.capitalize()} {approval_id} exactly as shown above? [y/N] ",
+        end="",
+        markup=False,
+        highlight=False,
+    )
     answer = stdin.readline().strip().lower()
     if answer not in ("y", "yes"):
         console.print("Nothing recorded.")
@@ -84,7 +89,10 @@ def decide_at_terminal(
         console.print(f"{program}: {error}", markup=False)
         return 1
     if approve:
-        console.print(f"Approved: {decided.path}. The local agent executes it on its next pass.")
+        console.print(
+            f"Approved: {decided.path}. The local agent executes it on its next pass.",
+            markup=False,
+        )
     else:
-        console.print(f"Rejected: {decided.path}. Nothing will be done.")
+        console.print(f"Rejected: {decided.path}. Nothing will be done.", markup=False)
     return 0

@@ -29,13 +29,15 @@ def agent_env(
     )
 
 
-def run_agent(env: dict[str, str], role: str, passes: int = 1) -> subprocess.CompletedProcess[str]:
+def run_agent(
+    env: dict[str, str], role: str, passes: int = 1, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(BIN / "ai-employee"), role, "--passes", str(passes), "--interval", "0.2"],
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
 
 

@@ -8,7 +8,9 @@ same test: the person approves another request on the laptop and it is sent, onc
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -194,3 +196,21 @@ async def test_without_the_laptops_rules_nothing_executes(
         approve(vault_path, vault_path / request["path"])
         sent = await ok(local_mail, "mail_send_approved", approval_id=request["approval_id"])
         assert sent["sent"] and len(mail.deliveries) == 1
+
+
+def test_the_local_agent_will_not_start_without_the_rules(vault_path: Path) -> None:
+    agent = [str(Path(sys.executable).parent / "ai-employee"), "local", "--passes", "1"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIE_")}
+    env |= {"AIE_ROLE": "local", "AIE_VAULT": str(vault_path)}
+    stignore = vault_path / ".stignore"
+    rules = stignore.read_text()
+    stignore.write_text(rules.replace("/Rejected\n", ""))
+    refused = subprocess.run(agent, env=env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2
+    assert refused.stdout.strip().splitlines() == [
+        "ai-employee local: the vault's ignore files do not keep decisions on this machine "
+        f"(.stignore lacks '/Rejected'); run: AIE_ROLE=local ai-employee vault init {vault_path}"
+    ]
+    stignore.write_text(rules)  # positive control: with the rules it runs its pass
+    ran = subprocess.run(agent, env=env, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr

@@ -186,3 +186,41 @@ async def test_the_amount_the_person_reads_is_the_amount_posted(
         posted = await ok(local, "invoice_post_approved", approval_id=honest["approval_id"])
     assert posted["state"] == "posted"
     assert read_move(odoo, small["invoice_id"])["state"] == "posted"
+
+
+async def test_the_dashboard_shows_the_laptops_rendering(
+    make_settings: Any, vault_path: Path, clock: Any
+) -> None:
+    reply = {
+        "from": "ops@example.test",
+        "to": ["alice@example.test"],
+        "subject": "Re: Invoice [[secret]] \u202e",
+        "body": "Yes.\n",
+        "message_id": "<r@example.test>",
+    }
+    async with Client(build_vault(make_settings("cloud"), clock)) as cloud:
+        ids = []
+        for n in (1, 2):
+            made = await ok(cloud, "task_create", domain="email", title=f"T{n}", body="b")
+            await ok(cloud, "task_claim", task_id=made["id"])
+            request = await ok(
+                cloud,
+                "approval_request",
+                task_id=made["id"],
+                action="send_email",
+                params=reply | {"message_id": f"<r{n}@example.test>"},
+                summary="All fine, approve quickly <img src=x>",
+                editable=["body"],
+            )
+            ids.append(request["id"])
+    altered = vault_path / "Pending_Approval" / "email" / f"{ids[1]}.md"
+    altered.write_text(altered.read_text().replace("**To:** alice", "**To:** carol"))
+    async with Client(build_vault(make_settings("local"), clock)) as local:
+        await ok(local, "dashboard_refresh")
+    dashboard = (vault_path / "Dashboard.md").read_text("utf-8")
+    listed = [line for line in dashboard.splitlines() if line.startswith("- [[appr-")]
+    (first,) = [line for line in listed if ids[0] in line]
+    assert "Send “Re: Invoice \\[\\[secret\\]\\] \\<U+202E\\>” to alice@example.test" in first
+    assert "<img" not in dashboard and "\u202e" not in dashboard  # the agent's words stay out
+    (second,) = [line for line in listed if ids[1] in line]
+    assert "its text was altered: it will not execute, reject it" in second

@@ -95,12 +95,16 @@ def test_sigterm_finishes_the_pass_and_stops_cleanly(
         text=True,
     )
     health_file = default_state_dir(vault_path) / "health-local-agent.json"
-    wait_until(
-        lambda: health_file.is_file() and json.loads(health_file.read_text())["passes"] >= 1,
-        timeout=60,
-    )
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
+    try:
+        wait_until(
+            lambda: health_file.is_file() and json.loads(health_file.read_text())["passes"] >= 1,
+            timeout=60,
+        )
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()  # never left running when a step above fails
+        proc.wait()
     assert proc.returncode == 0, err
     assert "finishing the current pass" in err
     assert json.loads(health_file.read_text())["state"] == "stopped"

@@ -84,7 +84,7 @@ def _run(env: dict[str, str], role: str) -> tuple[float, str]:
 
 
 def _approve_all(vault: Path) -> None:
-    """A person on the laptop: the request seen waiting there, then moved to Approved/."""
+    """A person on the laptop moves each request to Approved/."""
     for pending in sorted((vault / "Pending_Approval").rglob("appr-*.md")):
         approve(vault, pending)
 

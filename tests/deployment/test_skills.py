@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from devstack.scripted_model import SEARCHES
+from orchestrator.claude_code import NEVER_OFFERED, allowed_tools
 from shared.vault_files import read_doc
 from tests.support.claude_cli import role_tools, skill_text, tools_named
 from tests.support.node_tools import ROOT, node_tool
@@ -85,3 +86,26 @@ def test_claude_plugin_validate(tmp_path: Path) -> None:
     text = out.stdout + out.stderr
     assert "Validation passed" in text, text
     assert "warning" not in text.lower(), text
+
+
+def test_each_session_gets_its_tools_one_by_one(vault_path: Path) -> None:
+    """An agent's Claude Code session may call only the tools its step needs, each named
+    in its skill and registered on a role it runs on: never a wildcard, never
+    approval_decide (also disallowed outright)."""
+    tools = {role: role_tools(role, vault_path) for role in ("cloud", "local")}
+    for skill, roles in SKILL_ROLES.items():
+        allowed = allowed_tools(skill, ("vault", "email", "odoo"))
+        assert allowed and not any("*" in name for name in allowed)
+        assert "mcp__vault__approval_decide" not in allowed
+        assert set(allowed) <= set(tools_named(skill)), skill
+        available = set().union(*(tools[role] for role in roles))
+        assert set(allowed) <= available, skill
+    assert NEVER_OFFERED == ("mcp__vault__approval_decide",)
+    assert allowed_tools("approval-execution", ("vault", "email")) == [
+        "mcp__vault__heartbeat",
+        "mcp__vault__approval_list",
+        "mcp__vault__conflicts_resolve",
+        "mcp__vault__task_complete",
+        "mcp__vault__dashboard_refresh",
+        "mcp__email__mail_send_approved",
+    ]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mcp import Client
+from mcp import Client, StdioServerParameters
 
 from devstack.mail_servers import MailServers
 from devstack.scripted_model import ScriptedModel, sessions
@@ -263,3 +263,21 @@ async def test_a_request_changed_while_the_form_was_open_is_not_decided(
     # the answer to the first form was not used: the changed request was asked anew, warned
     assert len(forms) == 2 and forms[1].startswith("WARNING: the file's own text differs")
     assert path.is_file() and not (vault_path / "Approved" / path.name).exists()
+
+
+@pytest.mark.anyio
+async def test_an_unattended_vault_server_offers_no_decision(vault_path: Path) -> None:
+    """What the agents start for their sessions (and for themselves): approval_decide is not
+    there to call. Positive control: the same server without the flag offers it."""
+    env = {"AIE_ROLE": "local", "AIE_VAULT": str(vault_path), **_state_env()}
+    listed = {}
+    for args in (["--unattended"], []):
+        params = StdioServerParameters(command=str(BIN / "vault-mcp"), args=args, env=env)
+        async with Client(params) as client:
+            listed[bool(args)] = {t.name for t in (await client.list_tools()).tools}
+    assert "approval_decide" not in listed[True] and "dashboard_refresh" in listed[True]
+    assert "approval_decide" in listed[False]
+
+
+def _state_env() -> dict[str, str]:
+    return {"XDG_STATE_HOME": os.environ["XDG_STATE_HOME"]}

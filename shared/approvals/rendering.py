@@ -213,11 +213,13 @@ def _segments(meta: dict[str, Any]) -> list[str | _Edit]:
     action = str(meta.get("action", ""))
     params = meta.get("params") if isinstance(meta.get("params"), dict) else {}
     assert isinstance(params, dict)
-    editable = [
-        n
-        for n in meta.get("editable") or []
-        if isinstance(n, str) and _FIELD_NAME.fullmatch(n) and isinstance(params.get(n), str)
-    ]
+    editable = sorted(
+        {
+            n
+            for n in meta.get("editable") or []
+            if isinstance(n, str) and _FIELD_NAME.fullmatch(n) and isinstance(params.get(n), str)
+        }
+    )
     title, view = _view(action, params)
     task_id = str(meta.get("task_id", ""))
     try:
@@ -244,7 +246,7 @@ def _segments(meta: dict[str, Any]) -> list[str | _Edit]:
     head += ["## All parameters", "", "| name | value |", "| --- | --- |", *rows, ""]
     segments: list[str | _Edit] = []
     fixed = "\n".join(head) + "\n"
-    for name in sorted(editable):
+    for name in editable:
         shown = visible(params[name], keep="\n\t")
         fence = _fence(shown)
         fixed += (

@@ -29,7 +29,7 @@ from tests.support.approving import approve, approve_request
 from tests.support.mail_fixtures import incoming
 from tests.support.tool_calls import error_text, ok
 
-pytestmark = [pytest.mark.anyio, pytest.mark.clock]
+pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture

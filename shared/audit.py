@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+import stat
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -26,6 +27,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from shared.clock import Clock, from_iso, system_clock, to_iso
+from shared.containment import NotContained, check_folder, ensure_folder, open_regular
 from shared.errors import vault_write_error
 from shared.layout import Layout
 
@@ -141,14 +143,19 @@ class AuditLog:
             event["detail"] = redact(detail)
         line = (json.dumps(event, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
         path = self.path_for(now)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
         try:
             try:
-                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                check_folder(path.parent)
+                fd = os.open(path, flags, 0o644)
             except FileNotFoundError:  # no Logs/ folder yet
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        except OSError as error:
+                ensure_folder(path.parent)
+                fd = os.open(path, flags, 0o644)
+        except OSError as error:  # a link in Logs/ (ELOOP) is refused here too
             raise vault_write_error(f"the audit log {path.name}", error) from error
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise NotContained(f"the audit log {path.name} is not a regular file")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             before = os.fstat(fd).st_size
@@ -187,7 +194,11 @@ class AuditLog:
     @staticmethod
     def _read(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
         for path in paths:
-            with path.open("rb") as handle:
+            try:
+                handle = os.fdopen(open_regular(path), "rb")
+            except (OSError, NotContained):
+                continue  # a link or special file in Logs/ is not an audit log
+            with handle:
                 for raw in handle:
                     try:
                         event = json.loads(raw.decode("utf-8"))

@@ -9,13 +9,16 @@ never one that waits for a human's approval (its work is done).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from shared.clock import from_iso, to_iso
+from shared.containment import ensure_folder
 from shared.errors import InvalidInput, NotFound, VaultFileError, WrongState
+from shared.layout import DOMAINS
 from shared.signals import Signals
 from shared.tasks import Location, TaskState, TaskStore, TaskView
 from shared.vault_files import MAX_BODY_CHARS, VaultDoc, read_doc, write_doc
@@ -129,9 +132,7 @@ class Claims:
                 if not self.is_stale(loc, meta):
                     return ClaimOutcome(self.store.get(task_id), False, loc.holder)
                 took_over = loc.holder
-            target_dir = self.store.layout.in_progress(self.agent)
-            target_dir.mkdir(parents=True, exist_ok=True)
-            target = target_dir / loc.path.name
+            target = ensure_folder(self.store.layout.in_progress(self.agent)) / loc.path.name
             try:
                 loc.path.rename(target)
             except FileNotFoundError:
@@ -169,8 +170,11 @@ class Claims:
         loc = self._held(task_id, "release")
         meta = read_doc(loc.path).meta
         domain = str(meta.get("domain") or "")
-        if not domain:
-            raise WrongState(f"task {task_id!r} has no domain in its frontmatter; fix the file")
+        if domain not in DOMAINS:  # a path is never built from what a file says
+            raise WrongState(
+                f"task {task_id!r} has no known domain in its frontmatter ({domain[:40]!r}); "
+                f"fix the file: one of {', '.join(DOMAINS)}"
+            )
         target = self.store.layout.needs_action(domain) / loc.path.name
         self._move(loc.path, target)
         doc = self._stamp(
@@ -211,7 +215,8 @@ class Claims:
         meta = read_doc(loc.path).meta
         attempts = int(meta.get("attempts") or 0) + 1
         give_up = not retry or attempts >= MAX_ATTEMPTS
-        domain = str(meta.get("domain") or "general")
+        domain = str(meta.get("domain") or "")
+        domain = domain if domain in DOMAINS else "general"  # never a path from a file
         target = (
             self.store.layout.failed if give_up else self.store.layout.needs_action(domain)
         ) / loc.path.name
@@ -265,8 +270,8 @@ class Claims:
         return loc
 
     def _move(self, source: Path, target: Path) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
+        ensure_folder(target.parent)
+        if os.path.lexists(target):
             raise WrongState(
                 f"{self.store.rel(target)} already exists; call conflicts_resolve first"
             )

@@ -75,7 +75,9 @@ class CoreSettings(BaseSettings):
                 f"vault folder {str(vault)!r} does not exist; "
                 "create it with: ai-employee vault init PATH"
             )
-        return vault
+        # resolved once: a path built from it then names no link, and any link found
+        # below it was put into the vault (see shared/containment.py)
+        return vault.expanduser().resolve()
 
     @field_validator("state_dir")
     @classmethod

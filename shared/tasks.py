@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from shared.audit import AuditLog
 from shared.clock import Clock, to_iso
+from shared.containment import ensure_folder
 from shared.errors import InvalidInput, NotFound, VaultFileError, WrongState
 from shared.ids import check_task_id, new_task_id, task_id_for
 from shared.layout import (
@@ -214,9 +215,8 @@ class TaskStore:
             meta["source_id"] = source_id
         for key, value in (extra or {}).items():
             meta.setdefault(key, value)
-        folder = self.layout.needs_action(domain)
-        folder.mkdir(parents=True, exist_ok=True)
-        if not create_doc(folder / f"{task_id}.md", VaultDoc(meta, _task_body(title, body))):
+        target = ensure_folder(self.layout.needs_action(domain))
+        if not create_doc(target / f"{task_id}.md", VaultDoc(meta, _task_body(title, body))):
             return self.get(task_id), False
         self.audit.record(
             "task_create",
@@ -325,8 +325,9 @@ class TaskStore:
 
 
 def _is_file(path: str) -> bool:
+    """A regular file, never a link (a link is reported by vault_status, not used)."""
     try:
-        return stat.S_ISREG(os.stat(path).st_mode)
+        return stat.S_ISREG(os.lstat(path).st_mode)
     except OSError as error:  # what Path.is_file treats as "no file"
         if error.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
             return False
@@ -336,7 +337,11 @@ def _is_file(path: str) -> bool:
 def _subfolder_names(folder: str) -> list[str]:
     try:
         with os.scandir(folder) as entries:
-            return sorted(e.name for e in entries if not is_hidden(e.name) and e.is_dir())
+            return sorted(
+                e.name
+                for e in entries
+                if not is_hidden(e.name) and e.is_dir(follow_symlinks=False)
+            )
     except FileNotFoundError:
         return []
 
@@ -350,7 +355,7 @@ def _task_entries(folder: Path) -> list[os.DirEntry[str]]:
         entries = list(os.scandir(folder))
     except FileNotFoundError:
         return []
-    return [e for e in entries if is_task_file(e.name) and e.is_file()]
+    return [e for e in entries if is_task_file(e.name) and e.is_file(follow_symlinks=False)]
 
 
 def is_task_file(name: str) -> bool:

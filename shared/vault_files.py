@@ -1,12 +1,16 @@
 """Vault files: markdown with YAML frontmatter, read safely and written atomically.
 
-Reading refuses what could hurt: a file over :data:`MAX_FILE_BYTES`, bytes that are not
-UTF-8, YAML that is not a plain mapping, and YAML tags (``!!python/object`` and friends:
-only the safe loader is used). Timestamps stay strings, so a round trip is exact and
-Obsidian shows them as text properties it can still sort.
+Reading refuses what could hurt: a link, a FIFO or any file that is not regular, or one
+reached through a linked folder (:mod:`shared.containment`); a file over
+:data:`MAX_FILE_BYTES`; bytes that are not UTF-8; and YAML that is not a plain mapping of
+plain values: no tags (``!!python/object`` and friends), no anchors or aliases (an alias
+bomb of 500 bytes would otherwise cost minutes), at most :data:`MAX_YAML_DEPTH` levels.
+Timestamps stay strings, so a round trip is exact and Obsidian shows them as text
+properties it can still sort.
 
 Writing is atomic: a temp file in the same folder, ``fsync``, then ``rename`` over the
-target. A reader, or Syncthing, never sees a half-written file.
+target. A reader, or Syncthing, never sees a half-written file. The same byte limit holds
+on writing as on reading, so nothing is written that could not be read back.
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from shared.containment import NotContained, check_folder, kind_of, open_regular
 from shared.errors import VaultFileError, vault_write_error
 
 __all__ = [
@@ -31,12 +37,15 @@ __all__ = [
     "create_doc",
     "parse",
     "read_doc",
+    "read_vault_bytes",
     "render",
     "write_doc",
+    "write_vault_text",
 ]
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_BODY_CHARS = 1_000_000
+MAX_YAML_DEPTH = 16
 TEMP_PREFIX = ".aie-tmp-"
 _FENCE = "---"
 
@@ -96,6 +105,7 @@ def parse(text: str, *, name: str = "file") -> VaultDoc:
         )
     raw = "\n".join(lines[1:end])
     try:
+        _check_plain_yaml(raw, name)
         meta = yaml.load(raw, Loader=_Loader) if raw.strip() else {}
     except yaml.YAMLError as error:
         problem = getattr(error, "problem", None) or type(error).__name__
@@ -114,6 +124,33 @@ def parse(text: str, *, name: str = "file") -> VaultDoc:
         )
     body = "\n".join(lines[end + 1 :])
     return VaultDoc(meta, body)
+
+
+def _check_plain_yaml(raw: str, name: str) -> None:
+    """Refuse, before anything is built, YAML with tags, anchors or aliases, or nested
+    deeper than :data:`MAX_YAML_DEPTH`: a pass over the parser's events, nothing more."""
+    depth = 0
+    for event in yaml.parse(raw, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise VaultFileError(
+                f"{name}: frontmatter uses YAML anchors or aliases (&, *), which are refused; "
+                "write each value out in full"
+            )
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!"):
+            raise VaultFileError(
+                f"{name}: frontmatter has a YAML tag ({str(tag)[:40]}); only plain YAML "
+                "without tags is accepted: fix the file in Obsidian or a text editor"
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise VaultFileError(
+                    f"{name}: frontmatter is nested deeper than {MAX_YAML_DEPTH} levels; "
+                    "fix the file or move it out of the vault"
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _is_plain(value: Any) -> bool:
@@ -171,9 +208,17 @@ def read_doc(path: Path) -> VaultDoc:
     return parse(text, name=path.name)
 
 
+def read_vault_bytes(path: Path) -> bytes:
+    """A vault file's bytes (a regular file reached through no link, within the limit)."""
+    data = _read_at_most(path, MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise VaultFileError(f"{path.name}: larger than {MAX_FILE_BYTES // 1024 // 1024} MB")
+    return data
+
+
 def _read_at_most(path: Path, limit: int) -> bytes:
     """Up to ``limit`` bytes of the file, in as few system calls as its size allows."""
-    fd = os.open(path, os.O_RDONLY)
+    fd = open_regular(path)
     try:
         want = min(os.fstat(fd).st_size + 1, limit)
         parts: list[bytes] = []
@@ -220,19 +265,44 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def write_vault_text(path: Path, text: str) -> None:
+    """:func:`atomic_write_text` for a file of the vault: in a folder reached through no
+    link, never over a link or special file, never larger than what reading accepts."""
+    data = _vault_bytes(path, text)
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        mode = stat.S_IFREG
+    if not stat.S_ISREG(mode):
+        raise NotContained(f"{path.name} is {kind_of(mode)}; nothing is written over it")
+    atomic_write_text(path, data.decode("utf-8"))
+
+
+def _vault_bytes(path: Path, text: str) -> bytes:
+    check_folder(path.parent)
+    data = text.encode("utf-8")
+    if len(data) > MAX_FILE_BYTES:
+        raise VaultFileError(
+            f"{path.name} would be {len(data) // 1024} KB, over the "
+            f"{MAX_FILE_BYTES // 1024 // 1024} MB a vault file may have; nothing was written"
+        )
+    return data
+
+
 def write_doc(path: Path, doc: VaultDoc) -> None:
-    atomic_write_text(path, render(doc))
+    write_vault_text(path, render(doc))
 
 
 def create_doc(path: Path, doc: VaultDoc) -> bool:
     """Create ``path`` atomically only if it does not exist; False if it already did."""
     folder = path.parent
+    data = _vault_bytes(path, render(doc))
     tmp = folder / f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(render(doc).encode("utf-8"))
+                handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
             try:

@@ -21,6 +21,7 @@ there after that, it is parked. A restart starts the wait again: that only delay
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,13 +30,18 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from servers.vault_mcp.scan import Hazard, VaultScan, scan_vault
 from shared.approvals import Approvals
+from shared.approvals.rendering import md_text
+from shared.containment import ensure_folder
 from shared.errors import VaultFileError
-from shared.layout import CONFLICTS, DOMAIN_OWNERS, LOGS, is_sync_conflict
+from shared.layout import CONFLICTS, DOMAIN_OWNERS, LOGS
 from shared.tasks import Location, TaskState, TaskStore
-from shared.vault_files import VaultDoc, create_doc, read_doc
+from shared.vault_files import VaultDoc, create_doc, read_doc, read_vault_bytes
 
 __all__ = ["ConflictResolution", "Conflicts", "Duplicate", "winner_key"]
+
+log = logging.getLogger("vault-mcp.conflicts")
 
 _STATE_RANK = {"done": 0, "failed": 0, "in_progress": 1, "needs_action": 2}
 
@@ -49,7 +55,7 @@ class Duplicate:
 
 class ConflictResolution(BaseModel):
     task_id: str = Field(description="The task id, or the file name for a sync-conflict copy")
-    kind: str = Field(description="duplicate_task or sync_conflict_copy")
+    kind: str = Field(description="duplicate_task, sync_conflict_copy or refused_file")
     winner: str = Field(description="Path of the copy that stays")
     loser: str = Field(description="Path(s) of what moved to Conflicts/, comma-separated")
     rule: str
@@ -96,21 +102,16 @@ class Conflicts:
             if len(found) > 1
         ]
 
+    def scan(self) -> VaultScan:
+        """Syncthing's conflict copies and temp files, and the files that are no note (links,
+        FIFOs, devices) anywhere in the vault; reads no file."""
+        found = scan_vault(self.root)
+        found.sync_copies = [p for p in found.sync_copies if p.parent.name != LOGS]
+        self.syncthing_temp_files = found.syncthing_temp_files
+        return found
+
     def sync_copies(self) -> list[Path]:
-        """Syncthing's conflict copies anywhere in the vault (also counts its temp files)."""
-        found = []
-        temp = 0
-        skip = {CONFLICTS, LOGS, ".stversions", ".stfolder", ".aie", ".git"}
-        for folder, dirs, files in os.walk(self.root):
-            if folder == str(self.root):
-                dirs[:] = [d for d in dirs if d not in skip]
-            for name in files:
-                if is_sync_conflict(name):
-                    found.append(Path(folder) / name)
-                elif name.startswith(".syncthing.") and name.endswith(".tmp"):
-                    temp += 1
-        self.syncthing_temp_files = temp
-        return sorted(found)
+        return self.scan().sync_copies
 
     # -- resolution ------------------------------------------------------------------------
     def resolve(self) -> list[ConflictResolution]:
@@ -119,7 +120,9 @@ class Conflicts:
         for gone in set(self._in_flight_since) - current:
             del self._in_flight_since[gone]
         results = [self._resolve_duplicate(dup) for dup in duplicates]
-        results += [self._park_sync_copy(path) for path in self.sync_copies()]
+        found = self.scan()
+        results += [self._park_sync_copy(path) for path in found.sync_copies]
+        results += [self._park_hazard(hazard) for hazard in found.hazards]
         resolved = [r for r in results if r is not None]
         for r in resolved:
             self.store.audit.record("conflict_resolve", r.task_id, params=r.model_dump())
@@ -146,8 +149,7 @@ class Conflicts:
         ]
         if len(ranked) < 2:
             return None
-        conflicts = self.root / CONFLICTS
-        conflicts.mkdir(exist_ok=True)
+        conflicts = ensure_folder(self.root / CONFLICTS)
         losers, moved = [], []
         for _, loc, _ in ranked[1:]:
             target = _park(loc.path, conflicts, f"{dup.task_id}--{_origin(loc)}")
@@ -173,7 +175,7 @@ class Conflicts:
             return False
         if bodies.get(loc.path) != bodies.get(win.path):
             return False  # edited on one side while claimed on the other: a real conflict
-        if not loc.path.exists():
+        if not os.path.lexists(loc.path):
             return True
         now = self.store.clock()
         since = self._in_flight_since.setdefault(loc.path, now)
@@ -212,6 +214,34 @@ class Conflicts:
             report=report,
         )
 
+    def _park_hazard(self, hazard: Hazard) -> ConflictResolution | None:
+        """Move a link, FIFO, socket or device aside (renaming never follows or opens it),
+        under a name Obsidian does not open, with a report of what and where it was."""
+        source = self.root / hazard.path
+        flat = hazard.path.replace("/", "--")
+        target = _free_name(self.root / CONFLICTS, flat, ".refused")
+        try:
+            source.rename(target)
+        except FileNotFoundError:
+            return None
+        except OSError as error:  # e.g. a read-only folder: reported by vault_status
+            log.warning("could not move %s aside: %s", hazard.path, error)
+            return None
+        pointing = f", pointing to {hazard.target!r}" if hazard.target else ""
+        rule = (
+            f"{hazard.kind} is never followed or opened in the vault{pointing}; it was moved "
+            "here (another device may have put it there)"
+        )
+        report = self._report(flat, hazard.path, [self.store.rel(target)], [], rule)
+        return ConflictResolution(
+            task_id=flat,
+            kind="refused_file",
+            winner="",
+            loser=self.store.rel(target),
+            rule=rule,
+            report=report,
+        )
+
     def _report(
         self, name: str, winner: str, losers: list[str], moved: list[str], rule: str
     ) -> str:
@@ -224,9 +254,12 @@ class Conflicts:
             "moved_approvals": moved,
             "rule": rule,
         }
-        lines = [f"# Conflict: {name}", "", f"Kept: `{winner}`", "", "Moved here, never executed:"]
-        lines += [f"- `{p}`" for p in losers] + [f"- approval [[{a}]]" for a in moved]
-        lines += ["", f"Rule: {rule}.", ""]
+        lines = [f"# Conflict: {md_text(name)}", ""]
+        if winner:
+            lines += [f"Kept: {md_text(winner)}", ""]
+        lines += ["Moved here, never executed:"]
+        lines += [f"- {md_text(p)}" for p in losers] + [f"- approval [[{a}]]" for a in moved]
+        lines += ["", f"Rule: {md_text(rule)}.", ""]
         doc = VaultDoc(meta, "\n".join(lines))
         conflicts = self.root / CONFLICTS
         n = 1
@@ -252,7 +285,7 @@ def _park(source: Path, folder: Path, stem: str) -> Path | None:
     bytes there, the source is a second copy of them and goes."""
     same = folder / f"{stem}.md"
     try:
-        if same.is_file() and same.read_bytes() == source.read_bytes():
+        if _same_bytes(same, source):
             source.unlink()
             return same
         target = _free_name(folder, stem, ".md")
@@ -262,11 +295,18 @@ def _park(source: Path, folder: Path, stem: str) -> Path | None:
     return target
 
 
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return read_vault_bytes(a) == read_vault_bytes(b)
+    except (FileNotFoundError, VaultFileError):
+        return False
+
+
 def _free_name(folder: Path, stem: str, suffix: str) -> Path:
-    folder.mkdir(exist_ok=True)
+    ensure_folder(folder)
     candidate = folder / f"{stem}{suffix}"
     n = 2
-    while candidate.exists():
+    while os.path.lexists(candidate):
         candidate = folder / f"{stem}-{n}{suffix}"
         n += 1
     return candidate

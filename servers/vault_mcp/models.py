@@ -105,4 +105,9 @@ class VaultStatus(BaseModel):
     expired_approvals: list[ApprovalSummary]
     unresolved_duplicates: list[str] = Field(description="Task ids found in several places")
     sync_conflict_copies: list[str]
+    refused_files: list[str] = Field(
+        default_factory=list,
+        description="Links, FIFOs, sockets or devices found in the vault: never followed or "
+        "opened; conflicts_resolve moves them to Conflicts/",
+    )
     sync: dict[str, Any] = Field(description="Sync health: marker, temp files, peer ages")

@@ -34,6 +34,7 @@ from shared.ids import check_task_id
 from shared.settings import CoreSettings
 from shared.tasks import TaskState
 from shared.vault import Vault
+from shared.vault_files import read_vault_bytes
 
 __all__ = ["VaultService"]
 
@@ -75,7 +76,8 @@ class VaultService:
     def task_markdown(self, task_id: str) -> str:
         """One task's file as it is on disk (``vault://task/{task_id}``)."""
         check_task_id(task_id)
-        return self.vault.tasks.locate(task_id).path.read_text("utf-8")
+        data = read_vault_bytes(self.vault.tasks.locate(task_id).path)
+        return data.decode("utf-8", "replace")
 
     # -- claims ---------------------------------------------------------------------------
     def claim(self, task_id: str) -> ClaimResult:

@@ -19,6 +19,8 @@ from shared.text import ago
 
 __all__ = ["collect_status", "status_markdown"]
 
+MAX_LISTED = 20
+
 
 def _count_md(folder: Path, prefix: str = "") -> int:
     try:
@@ -72,7 +74,8 @@ def collect_status(
         "updates_unmerged": _count_md(layout.updates),
     }
     pending = approvals.query("pending")
-    copies = conflicts.sync_copies()
+    scanned = conflicts.scan()
+    copies = scanned.sync_copies
     beats = signals.all()
     sync: dict[str, Any] = {
         "syncthing_folder_marker": (store.root / ".stfolder").exists(),
@@ -95,6 +98,10 @@ def collect_status(
         expired_approvals=[a for a in pending if a.expired],
         unresolved_duplicates=[d.task_id for d in conflicts.duplicates()],
         sync_conflict_copies=[p.relative_to(store.root).as_posix() for p in copies],
+        refused_files=[
+            f"{h.path}: {h.kind}" + (f" to {h.target}" if h.target else "")
+            for h in scanned.hazards
+        ],
         sync=sync,
     )
 
@@ -104,11 +111,12 @@ def status_markdown(status: VaultStatus) -> str:
     c = status.counts
     lines = ["## Agents", "", "| agent | role | last seen | status |", "| --- | --- | --- | --- |"]
     lines += [
-        f"| {b.agent} | {b.role} | {ago(b.age_seconds)} | {b.status} {b.note} |"
+        f"| {md_text(b.agent)} | {md_text(b.role)} | {ago(b.age_seconds)} | "
+        f"{md_text(b.status)} {md_text(b.note)} |"
         for b in status.heartbeats
     ] or ["| (no heartbeat yet) | | | |"]
-    na = ", ".join(f"{k} {v}" for k, v in c["needs_action"].items()) or "none"
-    ip = ", ".join(f"{k} {v}" for k, v in c["in_progress"].items()) or "none"
+    na = ", ".join(f"{md_text(k)} {v}" for k, v in c["needs_action"].items()) or "none"
+    ip = ", ".join(f"{md_text(k)} {v}" for k, v in c["in_progress"].items()) or "none"
     lines += [
         "",
         "## Queues",
@@ -133,11 +141,22 @@ def status_markdown(status: VaultStatus) -> str:
     if status.stale_claims:
         lines += ["", "## Stale claims", ""]
         lines += [
-            f"- [[{s.task_id}]] held by {s.holder}, stale since {s.fresh_until}"
+            f"- [[{s.task_id}]] held by {md_text(s.holder)}, stale since {s.fresh_until}"
             for s in status.stale_claims
         ]
     if status.unresolved_duplicates or status.sync_conflict_copies:
         lines += ["", "## Unresolved sync conflicts", ""]
         lines += [f"- task [[{t}]] in several places" for t in status.unresolved_duplicates]
-        lines += [f"- `{p}`" for p in status.sync_conflict_copies]
+        lines += [f"- {md_text(p)}" for p in status.sync_conflict_copies]
+    if status.refused_files:
+        lines += [
+            "",
+            "## Files refused",
+            "",
+            "Never followed or opened; conflicts_resolve moves them to Conflicts/:",
+            "",
+        ]
+        lines += [f"- {md_text(p)}" for p in status.refused_files[:MAX_LISTED]]
+        if len(status.refused_files) > MAX_LISTED:
+            lines.append(f"- and {len(status.refused_files) - MAX_LISTED} more")
     return "\n".join(lines)

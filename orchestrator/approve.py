@@ -15,10 +15,10 @@ from typing import TextIO
 
 from rich.console import Console
 
-from shared.approvals.rendering import plain
 from shared.errors import AIEError
 from shared.ids import check_approval_id
 from shared.settings import CoreSettings, load
+from shared.text import plain
 from shared.vault import Vault
 
 __all__ = ["decide_at_terminal"]

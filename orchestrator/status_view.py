@@ -13,9 +13,8 @@ from rich.text import Text
 from orchestrator.health import read_health
 from servers.vault_mcp.models import VaultStatus
 from servers.vault_mcp.service import VaultService
-from shared.approvals.rendering import plain
 from shared.settings import CoreSettings
-from shared.text import ago
+from shared.text import ago, plain
 
 __all__ = ["render_status", "show_status"]
 

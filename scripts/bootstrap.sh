@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the demo and the tests need on a fresh Debian/Ubuntu machine:
 # uv and the Python environment, and (as root) the real servers the tests start:
-# Dovecot, Syncthing, faketime, PostgreSQL (for the real Odoo 18), and pinned Node tools (MCP Inspector, the reference filesystem
+# Dovecot, Syncthing, faketime, PostgreSQL (for the real Odoo 18), Chromium (renders vault files
+# as a browser would), and pinned Node tools (MCP Inspector, the reference filesystem
 # server, PM2). Idempotent: run it as often as you like.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ command -v syncthing >/dev/null 2>&1 || need_apt+=(syncthing)
 command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 command -v faketime >/dev/null 2>&1 || need_apt+=(faketime)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need_apt+=(postgresql)  # real Odoo 18
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # renders vault files as a browser would
 if [ ${#need_apt[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         log "installing Debian packages: ${need_apt[*]}"

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 DECISION_FOLDERS: Final = ("Approved", "Rejected")
-NEVER_SYNCED_NAMES: Final = ("CLAUDE.md", "CLAUDE.local.md", ".claude", ".git")
+NEVER_SYNCED_NAMES: Final = ("CLAUDE.md", "CLAUDE.local.md", ".claude", ".git", ".obsidian")
 
 # The exact lines ``ai-employee vault init`` writes and the local agent looks for.
 STIGNORE_RULES: Final = (
@@ -48,6 +48,7 @@ GITIGNORE_RULES: Final = (
     "CLAUDE.md",
     "CLAUDE.local.md",
     ".claude/",
+    ".obsidian/",
 )
 _MAX_IGNORE_BYTES = 256 * 1024
 

@@ -36,6 +36,7 @@ from shared.layout import (
     is_hidden,
     is_sync_conflict,
 )
+from shared.text import md_text
 from shared.vault_files import MAX_BODY_CHARS, VaultDoc, create_doc, read_doc
 
 __all__ = [
@@ -376,4 +377,4 @@ def _valid_id(stem: str) -> bool:
 
 
 def _task_body(title: str, body: str) -> str:
-    return f"# {title}\n\n{body.rstrip()}\n"
+    return f"# {md_text(title)}\n\n{body.rstrip()}\n"

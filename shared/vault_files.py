@@ -53,6 +53,7 @@ _FENCE = "---"
 # libyaml's parser and emitter when present (ten times faster); the same safe rules.
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_TEMPLATER = "<%"
 # YAML 1.1 reads these as line breaks inside plain and quoted scalars.
 _YAML_BREAKS = ("\x85", "\u2028", "\u2029")
 
@@ -72,7 +73,9 @@ class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
 
 
 def _str_representer(dumper: Any, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    # "<%" is Templater's tag, and Templater reads a new file's raw text: such a value is
+    # written double-quoted, where render() spells its "%" as "\x25"
+    style = '"' if _TEMPLATER in value else "|" if "\n" in value else None
     node: yaml.ScalarNode = dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
     return node
 
@@ -171,6 +174,7 @@ def render(doc: VaultDoc) -> str:
     if any(ch in head for ch in _YAML_BREAKS):
         # These do not survive unescaped: escape every non-ASCII character instead.
         head = _dump(doc.meta, allow_unicode=False)
+    head = head.replace(_TEMPLATER, "<\\x25")  # only inside double quotes (see above)
     return f"{_FENCE}\n{head}{_FENCE}\n{doc.body}"
 
 

@@ -23,7 +23,7 @@ from servers.email_mcp.imap import Fetched, ImapSession
 from servers.email_mcp.models import MailMessage, TriageProblem, TriageResult
 from servers.email_mcp.parse import parse_message
 from shared.errors import VaultWriteError
-from shared.text import one_line
+from shared.text import fenced, md_text, one_line
 from shared.vault import Vault
 
 if TYPE_CHECKING:
@@ -48,20 +48,24 @@ def task_title(mail: MailMessage) -> str:
 
 
 def _task_body(mail: MailMessage) -> str:
+    """The mail as the owner reads it in Obsidian: every header escaped, the text in a
+    fenced block, so nothing a stranger wrote (Markdown, HTML, links, Templater or Dataview
+    code) renders or runs."""
     attachments = "".join(
-        f"\n- {a.filename} ({a.content_type}, {a.size} bytes)" for a in mail.attachments
+        f"\n- {md_text(a.filename)} ({md_text(a.content_type)}, {a.size} bytes)"
+        for a in mail.attachments
     )
     body = (
-        f"**From:** {mail.from_}  \n**To:** {', '.join(mail.to)}  \n"
-        f"**Date:** {mail.date}  \n**Message-ID:** `{mail.message_id}`  \n"
-        f"**IMAP:** {mail.folder} uid {mail.uid}\n\n"
+        f"**From:** {md_text(mail.from_)}  \n**To:** {md_text(', '.join(mail.to))}  \n"
+        f"**Date:** {md_text(mail.date)}  \n**Message-ID:** {md_text(mail.message_id)}  \n"
+        f"**IMAP:** {md_text(mail.folder)} uid {mail.uid}\n\n"
     )
     if mail.automated:
-        body += f"**Automated mail, not to be answered:** {mail.automated}\n\n"
-    body += f"{mail.text[:4000] or '(no text)'}\n"
+        body += f"**Automated mail, not to be answered:** {md_text(mail.automated)}\n\n"
+    body += fenced(mail.text[:4000] or "(no text)") + "\n"
     if attachments:
         body += f"\nAttachments:{attachments}\n"
-    return body.replace("\0", " ")
+    return body
 
 
 def _file(
@@ -99,7 +103,7 @@ def _quarantine(vault: Vault, item: Fetched, folder: str, uidvalidity: int, prob
     source = f"quarantine:{folder}:{uidvalidity}:{item.uid}"
     body = (
         f"The mail with uid {item.uid} in {folder} (UIDVALIDITY {uidvalidity}) could not "
-        f"become a normal task:\n\n> {one_line(problem, 1000)}\n\n"
+        f"become a normal task:\n\n> {md_text(one_line(problem, 1000))}\n\n"
         "Read it in the mail client and answer it by hand if it needs an answer.\n"
     )
     task, _ = vault.tasks.create(

@@ -32,11 +32,11 @@ from pydantic import BaseModel, Field
 
 from servers.vault_mcp.scan import Hazard, VaultScan, scan_vault
 from shared.approvals import Approvals
-from shared.approvals.rendering import md_text
 from shared.containment import ensure_folder
 from shared.errors import VaultFileError
 from shared.layout import CONFLICTS, DOMAIN_OWNERS, LOGS
 from shared.tasks import Location, TaskState, TaskStore
+from shared.text import md_text
 from shared.vault_files import VaultDoc, create_doc, read_doc, read_vault_bytes
 
 __all__ = ["ConflictResolution", "Conflicts", "Duplicate", "winner_key"]

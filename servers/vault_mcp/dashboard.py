@@ -7,12 +7,12 @@ import re
 import secrets
 from pathlib import Path
 
-from shared.approvals.rendering import md_text
 from shared.audit import AuditLog
 from shared.clock import Clock, to_iso
 from shared.containment import NotContained, check_folder, ensure_folder
 from shared.errors import InvalidInput, VaultFileError
 from shared.layout import Layout, is_hidden, is_sync_conflict
+from shared.text import md_text
 from shared.vault_files import (
     MAX_BODY_CHARS,
     VaultDoc,

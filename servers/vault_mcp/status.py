@@ -9,13 +9,12 @@ from typing import Any
 from servers.vault_mcp.conflicts import Conflicts
 from servers.vault_mcp.models import StaleClaimInfo, VaultStatus
 from shared.approvals import Approvals
-from shared.approvals.rendering import md_text
 from shared.claims import Claims
 from shared.clock import to_iso
 from shared.layout import CONFLICTS, Layout, is_hidden
 from shared.signals import Signals
 from shared.tasks import TaskStore
-from shared.text import ago
+from shared.text import ago, md_text
 
 __all__ = ["collect_status", "status_markdown"]
 

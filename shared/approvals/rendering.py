@@ -18,9 +18,7 @@ refuses a file whose text differs from it anywhere outside the editable fields
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,24 +32,11 @@ from shared.actions import (
     SendEmailParams,
 )
 from shared.ids import check_task_id
+from shared.text import fence_for, from_block, inert_block, md_text
 
-__all__ = [
-    "TextAltered",
-    "headline",
-    "md_text",
-    "plain",
-    "read_edits",
-    "render_request",
-    "rendering_digest",
-    "unvisible",
-    "visible",
-]
+__all__ = ["TextAltered", "headline", "read_edits", "render_request", "rendering_digest"]
 
-_SHOWN_CATEGORIES = ("Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp")
 _FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]{0,40}")
-_CODE = re.compile(r"<U\+([0-9A-F]{4,6})>")
-_MD_ACTIVE = re.compile(r"([\\`*_\[\]<>|~=$%#!&{}^])")
-_MD_ESCAPED = re.compile(r"\\([\\`*_\[\]<>|~=$%#!&{}^])")
 _MOVE_LABELS = {
     "out_invoice": "customer invoice",
     "in_invoice": "vendor bill",
@@ -64,48 +49,8 @@ class TextAltered(ValueError):
     """The file's text is not what this machine renders from its parameters."""
 
 
-def _is_hidden_char(char: str, keep: str) -> bool:
-    return char not in keep and unicodedata.category(char) in _SHOWN_CATEGORIES
-
-
-def visible(text: str, keep: str = "") -> str:
-    """``text`` with every invisible, control or direction-changing character written as
-    ``<U+XXXX>``; the characters in ``keep`` (line breaks in a multi-line field) stay."""
-    return "".join(f"<U+{ord(c):04X}>" if _is_hidden_char(c, keep) else c for c in text)
-
-
-def unvisible(text: str, keep: str = "") -> str:
-    """The inverse of :func:`visible` for a person's edit: a ``<U+XXXX>`` that
-    :func:`visible` would write becomes its character again."""
-
-    def back(match: re.Match[str]) -> str:
-        code = int(match.group(1), 16)
-        char = chr(code) if code <= 0x10FFFF else ""
-        return char if char and _is_hidden_char(char, keep) else match.group(0)
-
-    return _CODE.sub(back, text)
-
-
-def md_text(value: Any) -> str:
-    """Any value as one line of inert Markdown text: visible characters, Markdown and HTML
-    syntax escaped (a link, a tag, an Obsidian comment or embed shows as written)."""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return _MD_ACTIVE.sub(r"\\\1", visible(text))
-
-
-def plain(markdown: str) -> str:
-    """Rendered text for a terminal: the Markdown escapes of :func:`md_text` taken out again
-    (the characters stay visible, ``<U+202E>`` included)."""
-    return _MD_ESCAPED.sub(r"\1", markdown)
-
-
 def _money(amount: float, currency: str) -> str:
     return f"{amount:,.2f} {md_text(currency)}"
-
-
-def _fence(text: str) -> str:
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    return "`" * max(4, longest + 1)
 
 
 # -- the action views: a headline and the facts a person checks ---------------------------
@@ -205,7 +150,8 @@ def headline(meta: dict[str, Any]) -> str:
 @dataclass(frozen=True)
 class _Edit:
     name: str
-    shown: str  # the value as rendered (visible characters)
+    shown: str  # the value as rendered (visible characters, plain line breaks)
+    crlf: bool  # the value's lines end in CRLF (mail text does): an edit keeps them so
 
 
 def _segments(meta: dict[str, Any]) -> list[str | _Edit]:
@@ -247,13 +193,14 @@ def _segments(meta: dict[str, Any]) -> list[str | _Edit]:
     segments: list[str | _Edit] = []
     fixed = "\n".join(head) + "\n"
     for name in editable:
-        shown = visible(params[name], keep="\n\t")
-        fence = _fence(shown)
+        value = params[name]
+        shown = inert_block(value.replace("\r\n", "\n"))
+        fence = fence_for(shown)
         fixed += (
             f"## {md_text(name)} (you may edit this before approving)\n\n"
             f"<!-- aie:edit {name} -->\n{fence}text\n"
         )
-        segments += [fixed, _Edit(name, shown)]
+        segments += [fixed, _Edit(name, shown, "\r\n" in value)]
         fixed = f"\n{fence}\n<!-- aie:end {name} -->\n\n"
     fixed += "\n".join(
         [
@@ -313,7 +260,8 @@ def read_edits(meta: dict[str, Any], body: str) -> tuple[dict[str, Any], tuple[s
     edited = []
     for edit, written in zip(edits, found, strict=True):
         if written != edit.shown:
-            params[edit.name] = unvisible(written, keep="\n\t")
+            text = from_block(written)
+            params[edit.name] = text.replace("\n", "\r\n") if edit.crlf else text
             edited.append(edit.name)
     return params, tuple(edited)
 

@@ -44,6 +44,8 @@ SECRETS = [
     ".aie/executions/appr-20261125-abc123.json",
     ".aie-tmp-Dashboard.md.1a2b3c4d",
     ".obsidian/workspace.json",
+    ".obsidian/app.json",  # Obsidian's configuration stays on each device
+    ".obsidian/plugins/evil/main.js",
     "Needs_Action/email/token.json",
     "Plans/email/.env",
     "Done/credentials.json",
@@ -54,7 +56,6 @@ ORDINARY = [
     "Needs_Action/email/email-20261125093000-a1b2c3.md",
     "Plans/email/reply-plan.md",
     ".env.example",
-    ".obsidian/app.json",
 ]
 
 

@@ -11,16 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.actions import InvoiceLineParams, lines_digest
-from shared.approvals.rendering import (
-    TextAltered,
-    headline,
-    md_text,
-    plain,
-    read_edits,
-    render_request,
-    unvisible,
-    visible,
-)
+from shared.approvals.rendering import TextAltered, headline, read_edits, render_request
+from shared.text import md_text, plain, unvisible, visible
 
 
 def send_meta(body: str = "Hello Bob,\nthanks.\n", subject: str = "Re: Invoice") -> dict[str, Any]:
@@ -182,3 +174,13 @@ def test_any_body_round_trips(body: str) -> None:
 def test_visible_round_trips_on_edits(text: str) -> None:
     shown = visible(text, keep="\n\t")
     assert unvisible(shown, keep="\n\t") == text or "<U+" in text
+
+
+def test_templater_tags_in_a_body_are_inert_and_round_trip() -> None:
+    body = "Quoted:\n> <%* app.vault.delete(app.vault.getFiles()[0]) %>\n"
+    meta = send_meta(body=body)
+    text = render_request(meta)
+    assert "<%" not in text  # Templater finds no tag, even in the raw text
+    assert read_edits(meta, text) == (meta["params"], ())
+    params, edited = read_edits(meta, text.replace("Quoted:", "As quoted:"))
+    assert edited == ("body",) and params["body"] == "As " + body.replace("Q", "q", 1)

@@ -191,6 +191,23 @@ class AuditLog:
         for _, _, event in merged:
             yield event
 
+    def recent(self, count: int) -> list[dict[str, Any]]:
+        """The last ``count`` events of every agent, oldest first: only the newest days'
+        logs are read (the Dashboard needs a few lines, not the whole history)."""
+        days: dict[str, list[Path]] = {}
+        for path in self.files():
+            days.setdefault(path.name[:10], []).append(path)
+        found: list[tuple[str, int, dict[str, Any]]] = []
+        for day in sorted(days, reverse=True):
+            found += [
+                (str(event.get("ts", "")), n, event)
+                for n, event in enumerate(self._read(days[day]))
+            ]
+            if len(found) >= count:
+                break
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [event for _, _, event in found[-count:]]
+
     @staticmethod
     def _read(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
         for path in paths:

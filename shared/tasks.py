@@ -16,7 +16,7 @@ import errno
 import fcntl
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -36,6 +36,7 @@ from shared.layout import (
     is_hidden,
     is_sync_conflict,
 )
+from shared.listing import listing
 from shared.text import md_text
 from shared.vault_files import MAX_BODY_CHARS, VaultDoc, create_doc, read_doc
 
@@ -98,7 +99,9 @@ class TaskStore:
         audit: AuditLog,
         clock: Clock,
         lock_dir: Path,
+        on_unreadable: Callable[[Path, str], None] = lambda path, why: None,
     ):
+        self.on_unreadable = on_unreadable
         self.root = vault
         self.layout = Layout(vault)
         self.agent = agent
@@ -314,14 +317,20 @@ class TaskStore:
 
     @staticmethod
     def task_names(folder: Path) -> list[str]:
-        """Names of the task files in one folder; reads no file."""
-        return [e.name for e in _task_entries(folder)]
+        """Names of the task files in one folder; reads no file, and lists the folder again
+        only when it changed."""
+        names: list[str] = listing(folder).memo(
+            "tasks", lambda found: [n for n in found.files if is_task_file(n)]
+        )
+        return names
 
-    @staticmethod
-    def _meta(loc: Location) -> dict[str, Any] | None:
+    def _meta(self, loc: Location) -> dict[str, Any] | None:
         try:
             return read_doc(loc.path).meta
-        except (FileNotFoundError, VaultFileError):
+        except FileNotFoundError:
+            return None
+        except VaultFileError as error:
+            self.on_unreadable(loc.path, str(error))
             return None
 
 
@@ -336,15 +345,7 @@ def _is_file(path: str) -> bool:
 
 
 def _subfolder_names(folder: str) -> list[str]:
-    try:
-        with os.scandir(folder) as entries:
-            return sorted(
-                e.name
-                for e in entries
-                if not is_hidden(e.name) and e.is_dir(follow_symlinks=False)
-            )
-    except FileNotFoundError:
-        return []
+    return [name for name in listing(folder).folders if not is_hidden(name)]
 
 
 def _subfolders(folder: Path) -> list[Path]:

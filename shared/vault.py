@@ -15,6 +15,7 @@ from shared.claims import Claims
 from shared.clock import Clock, system_clock
 from shared.errors import RoleForbidden, WrongState
 from shared.ledger import ExecutionLedger
+from shared.quarantine import Quarantine
 from shared.settings import CoreSettings
 from shared.signals import Signals
 from shared.tasks import TaskStore
@@ -30,11 +31,19 @@ class Vault:
         self.role = settings.role
         self.clock = clock
         self.audit = AuditLog(self.root, self.agent, clock)
-        self.tasks = TaskStore(self.root, self.agent, self.audit, clock, settings.state_path)
+        self.quarantine = Quarantine()
+        self.tasks = TaskStore(
+            self.root, self.agent, self.audit, clock, settings.state_path, self.quarantine.note
+        )
         self.signals = Signals(self.root, clock)
         self.claims = Claims(self.tasks, self.signals, timedelta(minutes=settings.lease_minutes))
         self.approvals = Approvals(
-            self.root, self.agent, self.audit, timedelta(hours=settings.approval_ttl_hours), clock
+            self.root,
+            self.agent,
+            self.audit,
+            timedelta(hours=settings.approval_ttl_hours),
+            clock,
+            self.quarantine.note,
         )
         self.ledger = ExecutionLedger(settings.state_path, clock)
 

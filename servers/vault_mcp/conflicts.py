@@ -35,6 +35,8 @@ from shared.approvals import Approvals
 from shared.containment import ensure_folder
 from shared.errors import VaultFileError
 from shared.layout import CONFLICTS, DOMAIN_OWNERS, LOGS
+from shared.listing import listing
+from shared.quarantine import Quarantine
 from shared.tasks import Location, TaskState, TaskStore
 from shared.text import md_text
 from shared.vault_files import VaultDoc, create_doc, read_doc, read_vault_bytes
@@ -55,7 +57,9 @@ class Duplicate:
 
 class ConflictResolution(BaseModel):
     task_id: str = Field(description="The task id, or the file name for a sync-conflict copy")
-    kind: str = Field(description="duplicate_task, sync_conflict_copy or refused_file")
+    kind: str = Field(
+        description="duplicate_task, sync_conflict_copy, refused_file or unreadable_file"
+    )
     winner: str = Field(description="Path of the copy that stays")
     loser: str = Field(description="Path(s) of what moved to Conflicts/, comma-separated")
     rule: str
@@ -77,7 +81,14 @@ def _origin(loc: Location) -> str:
 
 
 class Conflicts:
-    def __init__(self, store: TaskStore, approvals: Approvals, settle_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        store: TaskStore,
+        approvals: Approvals,
+        quarantine: Quarantine | None = None,
+        settle_s: float = 30.0,
+    ) -> None:
+        self.quarantine = quarantine or Quarantine()
         self.settle_s = settle_s
         self.store = store
         self.approvals = approvals
@@ -87,13 +98,21 @@ class Conflicts:
 
     # -- detection (reads names only) ----------------------------------------------------
     def duplicates(self) -> list[Duplicate]:
-        """Task ids found in more than one place; looks at file names only."""
+        """Task ids found in more than one place; looks at file names only. ``Done/`` may
+        hold a year of tasks: it is only looked up for the names of the other folders."""
         places: dict[str, list[tuple[Path, TaskState, str]]] = {}
-        states: tuple[TaskState, ...] = ("needs_action", "in_progress", "done", "failed")
+        states: tuple[TaskState, ...] = ("needs_action", "in_progress", "failed")
         for state in states:
             for folder, place in self.store.folders(state):
                 for name in self.store.task_names(folder):
                     places.setdefault(name, []).append((folder, state, place))
+        done = self.store.layout.done
+        finished: set[str] = listing(done).memo(
+            "task_set", lambda _: set(self.store.task_names(done))
+        )
+        for name, found in places.items():
+            if name in finished:
+                found.append((done, "done", ""))
         return [
             Duplicate(
                 name[:-3], [Location(folder / name, state, place) for folder, state, place in found]
@@ -123,6 +142,7 @@ class Conflicts:
         found = self.scan()
         results += [self._park_sync_copy(path) for path in found.sync_copies]
         results += [self._park_hazard(hazard) for hazard in found.hazards]
+        results += [self._park_unreadable(p, why) for p, why in self.quarantine.take().items()]
         resolved = [r for r in results if r is not None]
         for r in resolved:
             self.store.audit.record("conflict_resolve", r.task_id, params=r.model_dump())
@@ -214,6 +234,34 @@ class Conflicts:
             report=report,
         )
 
+    def _park_unreadable(self, path: Path, why: str) -> ConflictResolution | None:
+        """Move a file that could not be read aside (if it still cannot be), under a name
+        Obsidian does not render, with a report of why."""
+        try:
+            read_doc(path)
+            return None  # fixed meanwhile
+        except FileNotFoundError:
+            return None
+        except VaultFileError:
+            pass
+        rel = self.store.rel(path)
+        flat = rel.replace("/", "--")
+        target = _free_name(self.root / CONFLICTS, flat, ".unreadable")
+        try:
+            path.rename(target)
+        except OSError:
+            return None
+        rule = f"{rel} could not be read ({why}); fix it and move it back, or delete it"
+        report = self._report(flat, "", [self.store.rel(target)], [], rule)
+        return ConflictResolution(
+            task_id=flat,
+            kind="unreadable_file",
+            winner="",
+            loser=self.store.rel(target),
+            rule=rule,
+            report=report,
+        )
+
     def _park_hazard(self, hazard: Hazard) -> ConflictResolution | None:
         """Move a link, FIFO, socket or device aside (renaming never follows or opens it),
         under a name Obsidian does not open, with a report of what and where it was."""
@@ -229,10 +277,10 @@ class Conflicts:
             return None
         pointing = f", pointing to {hazard.target!r}" if hazard.target else ""
         rule = (
-            f"{hazard.kind} is never followed or opened in the vault{pointing}; it was moved "
-            "here (another device may have put it there)"
+            f"{hazard.path} is {hazard.kind}{pointing}, never followed or opened in the vault; "
+            "it was moved here (another device may have put it there)"
         )
-        report = self._report(flat, hazard.path, [self.store.rel(target)], [], rule)
+        report = self._report(flat, "", [self.store.rel(target)], [], rule)
         return ConflictResolution(
             task_id=flat,
             kind="refused_file",

@@ -90,7 +90,7 @@ class Dashboard:
                 f"- {md_text(meta.get('created', ''))} **{md_text(meta.get('agent', '?'))}** "
                 f"({md_text(meta.get('kind', 'note'))}): {link} {md_text(meta.get('title', ''))}"
             )
-        events = list(self.audit.events())[-RECENT_EVENTS:]
+        events = self.audit.recent(RECENT_EVENTS)
         activity = [
             f"- {md_text(e.get('ts'))} {md_text(e.get('actor'))} {md_text(e.get('action'))} "
             f"{md_text(e.get('target'))} → {md_text(e.get('result'))}"

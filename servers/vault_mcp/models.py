@@ -66,6 +66,10 @@ class ApprovalResult(BaseModel):
 
 class ApprovalListResult(BaseModel):
     approvals: list[ApprovalSummary]
+    total: int = Field(default=0, description="How many there are in that state")
+    next_offset: int | None = Field(
+        default=None, description="Pass as offset for the next page, if any"
+    )
 
 
 class ConflictsResult(BaseModel):
@@ -101,8 +105,13 @@ class VaultStatus(BaseModel):
     counts: dict[str, Any] = Field(description="Files per folder, per domain and per agent")
     stale_claims: list[StaleClaimInfo]
     heartbeats: list[Heartbeat]
-    pending_approvals: list[ApprovalSummary]
-    expired_approvals: list[ApprovalSummary]
+    pending_approvals: list[ApprovalSummary] = Field(
+        description="The oldest requests waiting (at most 20), not expired"
+    )
+    expired_approvals: list[ApprovalSummary] = Field(
+        description="Expired ones among those oldest: they can no longer be decided"
+    )
+    pending_total: int = Field(default=0, description="How many requests wait in all")
     unresolved_duplicates: list[str] = Field(description="Task ids found in several places")
     sync_conflict_copies: list[str]
     refused_files: list[str] = Field(

@@ -9,11 +9,13 @@ move them aside. It reads no file: directory entries only, links never followed.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from shared.containment import kind_of
 from shared.layout import CONFLICTS, is_sync_conflict
+from shared.listing import Listing, listing
 
 __all__ = ["Hazard", "VaultScan", "scan_vault"]
 
@@ -38,39 +40,35 @@ class VaultScan:
 
 def scan_vault(root: Path) -> VaultScan:
     found = VaultScan()
-    stack = [root]
+    stack = [(root, "")]
     while stack:
-        folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            if folder == root and entry.name in _SKIPPED_AT_ROOT:
+        folder, rel = stack.pop()
+        entries = listing(folder)
+        at_root = not rel
+        for name in entries.folders:
+            if not (at_root and name in _SKIPPED_AT_ROOT):
+                stack.append((folder / name, f"{rel}{name}/"))
+        for name in entries.memo("sync_copies", _sync_copies):
+            found.sync_copies.append(folder / name)
+        found.syncthing_temp_files += entries.memo("syncthing_temp", _temp_count)
+        for name, mode in entries.others:
+            if at_root and name in _SKIPPED_AT_ROOT:
                 continue
-            if entry.is_symlink():
+            target = ""
+            if stat.S_ISLNK(mode):
                 try:
-                    target = os.readlink(entry.path)
+                    target = os.readlink(folder / name)
                 except OSError:
-                    target = ""
-                found.hazards.append(Hazard(_rel(root, entry.path), "a link", target))
-            elif entry.is_dir(follow_symlinks=False):
-                stack.append(Path(entry.path))
-            elif entry.is_file(follow_symlinks=False):
-                if is_sync_conflict(entry.name):
-                    found.sync_copies.append(Path(entry.path))
-                elif entry.name.startswith(".syncthing.") and entry.name.endswith(".tmp"):
-                    found.syncthing_temp_files += 1
-            else:
-                try:
-                    kind = kind_of(entry.stat(follow_symlinks=False).st_mode)
-                except OSError:
-                    continue
-                found.hazards.append(Hazard(_rel(root, entry.path), kind))
+                    pass
+            found.hazards.append(Hazard(f"{rel}{name}", kind_of(mode), target))
     found.sync_copies.sort()
     found.hazards.sort(key=lambda h: h.path)
     return found
 
 
-def _rel(root: Path, path: str) -> str:
-    return Path(path).relative_to(root).as_posix()
+def _sync_copies(entries: Listing) -> list[str]:
+    return [name for name in entries.files if is_sync_conflict(name)]
+
+
+def _temp_count(entries: Listing) -> int:
+    return sum(1 for n in entries.files if n.startswith(".syncthing.") and n.endswith(".tmp"))

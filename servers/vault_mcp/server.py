@@ -171,10 +171,13 @@ def build_server(
     @tool(mcp, READ)
     def approval_list(
         state: Annotated[ApprovalState | None, Field(description="Only this state")] = None,
+        limit: Annotated[int, Field(ge=1, le=500, description="At most this many")] = 100,
+        offset: Annotated[int, Field(ge=0, description="Skip this many (paging)")] = 0,
     ) -> ApprovalListResult:
         """List approval requests (pending, approved, rejected; executed or conflict on
-        request), oldest first, each with whether it has expired."""
-        return service.list_approvals(state)
+        request), oldest first, one page at a time (next_offset pages on), each with
+        what it does as this machine renders it and whether it has expired."""
+        return service.list_approvals(state, limit, offset)
 
     @tool(mcp, WRITE)
     def conflicts_resolve() -> ConflictsResult:

@@ -42,7 +42,7 @@ __all__ = ["VaultService"]
 class VaultService:
     def __init__(self, settings: CoreSettings, clock: Clock = system_clock) -> None:
         self.vault = Vault(settings, clock)
-        self.conflicts = Conflicts(self.vault.tasks, self.vault.approvals)
+        self.conflicts = Conflicts(self.vault.tasks, self.vault.approvals, self.vault.quarantine)
         self.dashboard = Dashboard(settings.vault, settings.agent, self.vault.audit, clock)
         self.operator = settings.operator
 
@@ -117,8 +117,16 @@ class VaultService:
         approval, created = self.vault.request_approval(task_id, action, params, summary, editable)
         return ApprovalResult(id=approval.id, created=created, approval=approval)
 
-    def list_approvals(self, state: ApprovalState | None) -> ApprovalListResult:
-        return ApprovalListResult(approvals=self.vault.approvals.query(state))
+    def list_approvals(
+        self, state: ApprovalState | None, limit: int = 100, offset: int = 0
+    ) -> ApprovalListResult:
+        page, total = self.vault.approvals.page(state, limit, offset)
+        following = offset + limit
+        return ApprovalListResult(
+            approvals=page,
+            total=total,
+            next_offset=following if following < total else None,
+        )
 
     def shown(self, approval_id: str) -> Shown:
         """A pending request as the person is shown it before deciding (local only)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from shared.approvals import Approvals
 from shared.claims import Claims
 from shared.clock import to_iso
 from shared.layout import CONFLICTS, Layout, is_hidden
+from shared.listing import listing
 from shared.signals import Signals
 from shared.tasks import TaskStore
 from shared.text import ago, md_text
@@ -19,28 +19,29 @@ from shared.text import ago, md_text
 __all__ = ["collect_status", "status_markdown"]
 
 MAX_LISTED = 20
+SHOWN_PENDING = 20
+FLOOD = 200  # more requests waiting than a person can read: the Dashboard says so
 
 
 def _count_md(folder: Path, prefix: str = "") -> int:
-    try:
-        return sum(
+    """Notes in the folder, counted from its (cached) listing: nothing is opened."""
+    count: int = listing(folder).memo(
+        f"count:{prefix}",
+        lambda found: sum(
             1
-            for e in os.scandir(folder)
-            if e.name.endswith(".md") and not is_hidden(e.name) and e.name.startswith(prefix)
-        )
-    except FileNotFoundError:
-        return 0
+            for n in found.files
+            if n.endswith(".md") and not is_hidden(n) and n.startswith(prefix)
+        ),
+    )
+    return count
 
 
 def _per_subfolder(folder: Path) -> dict[str, int]:
-    try:
-        subs = sorted(
-            (e for e in os.scandir(folder) if e.is_dir() and not is_hidden(e.name)),
-            key=lambda e: e.name,
-        )
-    except FileNotFoundError:
-        return {}
-    return {e.name: len(TaskStore.task_names(Path(e.path))) for e in subs}
+    return {
+        name: len(TaskStore.task_names(folder / name))
+        for name in listing(folder).folders
+        if not is_hidden(name)
+    }
 
 
 def collect_status(
@@ -52,14 +53,12 @@ def collect_status(
     role: str,
 ) -> VaultStatus:
     layout = Layout(store.root)
-    pending_by_domain = {}
     pending_root = store.root / "Pending_Approval"
-    if pending_root.is_dir():
-        pending_by_domain = {
-            d.name: _count_md(d, "appr-")
-            for d in sorted(pending_root.iterdir())
-            if d.is_dir() and not is_hidden(d.name)
-        }
+    pending_by_domain = {
+        name: _count_md(pending_root / name, "appr-")
+        for name in listing(pending_root).folders
+        if not is_hidden(name)
+    }
     counts: dict[str, Any] = {
         "needs_action": _per_subfolder(store.root / "Needs_Action"),
         "in_progress": _per_subfolder(store.root / "In_Progress"),
@@ -72,7 +71,8 @@ def collect_status(
         "conflicts": _count_md(store.root / CONFLICTS),
         "updates_unmerged": _count_md(layout.updates),
     }
-    pending = approvals.query("pending")
+    # the oldest requests are read; the rest are only counted (a flood costs a listing)
+    pending, pending_total = approvals.page("pending", limit=SHOWN_PENDING)
     scanned = conflicts.scan()
     copies = scanned.sync_copies
     beats = signals.all()
@@ -95,11 +95,11 @@ def collect_status(
         heartbeats=beats,
         pending_approvals=[a for a in pending if not a.expired],
         expired_approvals=[a for a in pending if a.expired],
+        pending_total=pending_total,
         unresolved_duplicates=[d.task_id for d in conflicts.duplicates()],
         sync_conflict_copies=[p.relative_to(store.root).as_posix() for p in copies],
         refused_files=[
-            f"{h.path}: {h.kind}" + (f" to {h.target}" if h.target else "")
-            for h in scanned.hazards
+            f"{h.path}: {h.kind}" + (f" to {h.target}" if h.target else "") for h in scanned.hazards
         ],
         sync=sync,
     )
@@ -129,6 +129,16 @@ def status_markdown(status: VaultStatus) -> str:
         "## Pending approvals",
         "",
     ]
+    shown = len(status.pending_approvals) + len(status.expired_approvals)
+    if status.pending_total > FLOOD:
+        lines += [
+            f"**{status.pending_total} requests are waiting: a flood, more than a person can "
+            f"read.** The oldest {shown} are shown; decide those, and ask why so many came "
+            "(a compromised or misbehaving cloud agent can write any number).",
+            "",
+        ]
+    elif status.pending_total > shown:
+        lines += [f"The oldest {shown} of {status.pending_total} are shown.", ""]
     lines += [
         f"- [[{a.id}]] {a.headline} (expires {md_text(a.expires)})"
         + (" ⚠ its text was altered: it will not execute, reject it" if a.altered else "")

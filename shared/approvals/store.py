@@ -14,7 +14,9 @@ person may change them there before approving, and the edit is what executes.
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -39,9 +41,10 @@ from shared.errors import (
     InvalidInput,
     NotFound,
     ParamsChanged,
+    VaultFileError,
 )
 from shared.ids import approval_id_for
-from shared.layout import CONFLICTS, DOMAINS, PENDING_APPROVAL, Layout, is_hidden, is_sync_conflict
+from shared.layout import CONFLICTS, DOMAINS, PENDING_APPROVAL, Layout, is_sync_conflict
 from shared.vault_files import MAX_BODY_CHARS, VaultDoc, create_doc, read_doc, write_doc
 
 __all__ = ["Approvals"]
@@ -57,7 +60,9 @@ class Approvals:
         audit: AuditLog,
         ttl: timedelta,
         clock: Clock = system_clock,
+        on_unreadable: Callable[[Path, str], None] = lambda path, why: None,
     ) -> None:
+        self.on_unreadable = on_unreadable
         self.root = vault
         self.layout = Layout(vault)
         self.agent = agent
@@ -127,8 +132,32 @@ class Approvals:
         )
 
     def query(self, state: ApprovalState | None = None) -> list[ApprovalSummary]:
-        """The approvals in ``state`` (pending, approved and rejected by default), oldest
+        """Every approval in ``state`` (pending, approved and rejected by default), oldest
         first. Listing changes nothing."""
+        return self.page(state, limit=None)[0]
+
+    def page(
+        self, state: ApprovalState | None = None, limit: int | None = 100, offset: int = 0
+    ) -> tuple[list[ApprovalSummary], int]:
+        """One page of the approvals in ``state``, oldest file first, and how many there
+        are: only the page's files are read, so a flood of requests costs a folder
+        listing, not a parse of each. A file that cannot be read is skipped here and
+        reported by ``on_unreadable``."""
+        files = sorted(self._files(state))
+        chosen = files[offset:] if limit is None else files[offset : offset + limit]
+        found = []
+        for _, path, folder_state in chosen:
+            try:
+                doc = read_doc(path)
+            except FileNotFoundError:
+                continue
+            except VaultFileError as error:
+                self.on_unreadable(path, str(error))
+                continue
+            found.append(self.summary(path, folder_state, doc.meta, doc.body))
+        return found, len(files)
+
+    def _files(self, state: ApprovalState | None) -> list[tuple[float, Path, ApprovalState]]:
         folders: list[tuple[Path, ApprovalState]] = [
             (d, "pending") for d in self._pending_folders()
         ]
@@ -139,15 +168,22 @@ class Approvals:
         for folder, folder_state in folders:
             if state is not None and folder_state != state:
                 continue
-            for path in sorted(folder.glob("appr-*.md")):
-                if is_hidden(path.name) or is_sync_conflict(path.name):
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                name = entry.name
+                if not name.startswith("appr-") or not name.endswith(".md"):
+                    continue
+                if is_sync_conflict(name) or not entry.is_file(follow_symlinks=False):
                     continue
                 try:
-                    doc = read_doc(path)
-                except Exception:  # noqa: BLE001 - a broken file is listed by status, not here
+                    mtime = entry.stat(follow_symlinks=False).st_mtime
+                except OSError:
                     continue
-                found.append(self.summary(path, folder_state, doc.meta, doc.body))
-        return sorted(found, key=lambda a: a.created)
+                found.append((mtime, Path(entry.path), folder_state))
+        return found
 
     def for_task(self, task_id: str) -> list[ApprovalSummary]:
         return [a for a in self.query() if a.task_id == task_id]

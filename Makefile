@@ -12,10 +12,11 @@ test:
 	.venv/bin/pytest -q -n 2 --dist loadgroup
 	@scripts/shifted_clock_tests.sh
 
-# The security suite with its long variant: every mail of the prompt-injection corpus.
+# The security suite with its long variants: every mail of the prompt-injection corpus,
+# and 1,000 examples of the hostile-vault fuzzer (40 in make test).
 test-long:
 	@scripts/bootstrap.sh
-	AIE_CORPUS=all .venv/bin/pytest -q -n 2 --dist loadgroup tests/security
+	AIE_CORPUS=all AIE_FUZZ_EXAMPLES=1000 .venv/bin/pytest -q -n 2 --dist loadgroup tests/security
 
 bench:
 	@scripts/bootstrap.sh

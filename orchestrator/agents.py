@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import timedelta
 
 import anyio
 from dotenv import dotenv_values
@@ -16,6 +17,7 @@ from orchestrator.health import Health
 from orchestrator.local_agent import LocalAgent
 from orchestrator.loop import run_loop
 from orchestrator.toolbox import ToolBox
+from shared.ledger import ExecutionLedger
 from shared.serving import setup_logging
 from shared.settings import CoreSettings, ImapSettings, Role, load, mail_address
 from shared.sync_rules import missing_rules
@@ -23,6 +25,7 @@ from shared.sync_rules import missing_rules
 __all__ = ["run_agent", "servers_configured"]
 
 log = logging.getLogger("ai-employee")
+LEDGER_KEPT = timedelta(days=30)  # approvals expire after hours: far beyond any re-run
 
 
 def servers_configured(environ: dict[str, str] | None = None) -> tuple[str, ...]:
@@ -58,6 +61,10 @@ def run_agent(role: Role, interval_s: float, max_passes: int | None = None) -> i
     if "email" in servers:  # the same one clear line email-mcp would give, before starting
         mail_address(load(ImapSettings, program), program)
     setup_logging()
+    if role == "local":  # state that grows per request: finished executions a month old
+        pruned = ExecutionLedger(core.state_path).prune(LEDGER_KEPT)
+        if pruned:
+            log.info("forgot %d finished executions older than %s", pruned, LEDGER_KEPT)
     health = Health(core.agent, core.role, core.state_path / f"health-{core.agent}.json")
     drafter = Drafter(
         claude=ClaudeCode.from_environment(core.state_path / "claude-code", core.vault)

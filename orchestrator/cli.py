@@ -48,6 +48,29 @@ def vault_init(path: Annotated[Path, typer.Argument(help="Folder of the vault")]
         )
 
 
+@vault_app.command("archive")
+def vault_archive(
+    path: Annotated[Path, typer.Argument(help="Folder of the vault")],
+    keep_months: Annotated[
+        int, typer.Option(min=0, help="Months of finished work left in Done/ itself")
+    ] = 3,
+) -> None:
+    """Move finished work from Done/ into Done/YYYY-MM/ folders (by the month it was
+    finished); links to it keep working."""
+    from datetime import UTC, datetime
+
+    from orchestrator.vault_archive import archive_done
+    from shared.errors import VaultFileError
+
+    try:
+        report = archive_done(path.expanduser().resolve(), keep_months, datetime.now(UTC))
+    except (OSError, VaultFileError) as error:
+        console.print(f"ai-employee vault archive: {error}", markup=False)
+        raise typer.Exit(1) from None
+    months = ", ".join(f"{m}: {n}" for m, n in sorted(report.moved.items())) or "nothing"
+    console.print(f"Archived {report.total} files from Done/ ({months}).", markup=False)
+
+
 @app.command()
 def status(
     vault: Annotated[Path | None, typer.Option(help="Vault folder (default: AIE_VAULT)")] = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Final
 
@@ -25,6 +26,7 @@ __all__ = [
     "UPDATES",
     "UPDATES_ARCHIVE",
     "Layout",
+    "is_archive_month",
     "is_hidden",
     "is_sync_conflict",
 ]
@@ -60,6 +62,14 @@ SYNC_CONFLICT_MARK: Final = ".sync-conflict-"
 def is_sync_conflict(name: str) -> bool:
     """A copy Syncthing leaves when two replicas edited one file apart."""
     return SYNC_CONFLICT_MARK in name
+
+
+ARCHIVE_MONTH: Final = re.compile(r"\d{4}-\d{2}")
+
+
+def is_archive_month(name: str) -> bool:
+    """``Done/2026-03/``: finished work archived by month (``ai-employee vault archive``)."""
+    return bool(ARCHIVE_MONTH.fullmatch(name))
 
 
 def is_hidden(name: str) -> bool:

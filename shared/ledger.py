@@ -14,12 +14,14 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from shared.clock import Clock, system_clock, to_iso
+from shared.clock import Clock, from_iso, system_clock, to_iso
 from shared.errors import AlreadyExecuted, WrongState
 from shared.vault_files import atomic_write_text
 
@@ -90,6 +92,26 @@ class ExecutionLedger:
         entry.status = "done"
         entry.outcome = outcome
         self._write(entry)
+
+    def prune(self, older_than: timedelta) -> int:
+        """Forget finished executions started more than ``older_than`` ago (their approvals
+        expired long before: none can be executed again, whatever the ledger says); an
+        unfinished one is kept for recovery. The folder of witnesses an older version kept
+        goes too. Returns how many entries went."""
+        shutil.rmtree(self.folder.parent / "witnessed", ignore_errors=True)
+        cutoff = self.clock() - older_than
+        gone = 0
+        for path in self.folder.glob("appr-*.json"):
+            try:
+                data = json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError):
+                continue
+            started = from_iso(data.get("started_at"))
+            if data.get("status") == "done" and started is not None and started < cutoff:
+                path.unlink(missing_ok=True)
+                (self.folder / f".{path.stem}.lock").unlink(missing_ok=True)
+                gone += 1
+        return gone
 
     def _write(self, entry: LedgerEntry) -> None:
         record = {

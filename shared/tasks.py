@@ -33,6 +33,7 @@ from shared.layout import (
     IN_PROGRESS,
     NEEDS_ACTION,
     Layout,
+    is_archive_month,
     is_hidden,
     is_sync_conflict,
 )
@@ -142,6 +143,11 @@ class TaskStore:
             for sub in _subfolder_names(self._in_progress)
         ]
         places.append((f"{self._done}/{name}", "done", ""))
+        places += [
+            (f"{self._done}/{month}/{name}", "done", "")
+            for month in listing(self._done).folders
+            if is_archive_month(month)
+        ]
         places.append((f"{self._failed}/{name}", "failed", ""))
         return places
 

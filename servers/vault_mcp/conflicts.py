@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,8 +35,8 @@ from servers.vault_mcp.scan import Hazard, VaultScan, scan_vault
 from shared.approvals import Approvals
 from shared.containment import ensure_folder
 from shared.errors import VaultFileError
-from shared.layout import CONFLICTS, DOMAIN_OWNERS, LOGS
-from shared.listing import listing
+from shared.layout import CONFLICTS, DOMAIN_OWNERS, LOGS, is_archive_month
+from shared.listing import Listing, listing
 from shared.quarantine import Quarantine
 from shared.tasks import Location, TaskState, TaskStore
 from shared.text import md_text
@@ -107,12 +108,12 @@ class Conflicts:
                 for name in self.store.task_names(folder):
                     places.setdefault(name, []).append((folder, state, place))
         done = self.store.layout.done
-        finished: set[str] = listing(done).memo(
-            "task_set", lambda _: set(self.store.task_names(done))
-        )
-        for name, found in places.items():
-            if name in finished:
-                found.append((done, "done", ""))
+        months = [m for m in listing(done).folders if is_archive_month(m)]
+        for folder in (done, *(done / month for month in months)):
+            finished: set[str] = listing(folder).memo("task_set", self._task_set(folder))
+            for name, found in places.items():
+                if name in finished:
+                    found.append((folder, "done", ""))
         return [
             Duplicate(
                 name[:-3], [Location(folder / name, state, place) for folder, state, place in found]
@@ -128,6 +129,9 @@ class Conflicts:
         found.sync_copies = [p for p in found.sync_copies if p.parent.name != LOGS]
         self.syncthing_temp_files = found.syncthing_temp_files
         return found
+
+    def _task_set(self, folder: Path) -> Callable[[Listing], set[str]]:
+        return lambda _: set(self.store.task_names(folder))
 
     def sync_copies(self) -> list[Path]:
         return self.scan().sync_copies

@@ -44,7 +44,15 @@ from shared.errors import (
     VaultFileError,
 )
 from shared.ids import approval_id_for
-from shared.layout import CONFLICTS, DOMAINS, PENDING_APPROVAL, Layout, is_sync_conflict
+from shared.layout import (
+    CONFLICTS,
+    DOMAINS,
+    PENDING_APPROVAL,
+    Layout,
+    is_archive_month,
+    is_sync_conflict,
+)
+from shared.listing import listing
 from shared.vault_files import MAX_BODY_CHARS, VaultDoc, create_doc, read_doc, write_doc
 
 __all__ = ["Approvals"]
@@ -87,6 +95,9 @@ class Approvals:
             (self.layout.done / name, "executed"),
             (self.layout.conflicts / name, "conflict"),
         ]
+        done = self.layout.done
+        months = [m for m in listing(done).folders if is_archive_month(m)]
+        places += [(done / month / name, "executed") for month in months]
         return places
 
     def locate(self, approval_id: str) -> tuple[Path, ApprovalState]:

@@ -166,13 +166,20 @@ async def test_hostile_yaml_costs_nothing_and_stops_nothing(
                 ("task_list", {"state": "needs_action"}),
                 ("vault_status", {}),
                 ("dashboard_refresh", {}),
-                ("conflicts_resolve", {}),
             ):
                 await ok(local, tool, **args)
             text = await error_text(local, "task_get", task_id="email-00000000aaaa")
-            assert "frontmatter" in text
+            assert "frontmatter" in text  # the problem, by name
+            resolved = await ok(local, "conflicts_resolve")  # both go aside, with why
+            kinds = [r["kind"] for r in resolved["resolved"]]
+            assert kinds == ["unreadable_file", "unreadable_file"], resolved
             assert (await ok(local, "task_claim", task_id=normal))["claimed"]
         assert time.monotonic() - started < 10
+    parked = sorted(p.name for p in (vault_path / "Conflicts").glob("*.unreadable"))
+    assert parked == [
+        "Needs_Action--email--email-00000000aaaa.md.unreadable",
+        "Pending_Approval--email--appr-00000000000000aa.md.unreadable",
+    ]
 
 
 async def test_what_is_written_can_be_read_back(

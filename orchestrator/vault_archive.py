@@ -40,6 +40,8 @@ def archive_done(vault: Path, keep_months: int, now: datetime) -> ArchiveReport:
     """Move ``Done/*.md`` finished before the start of the month ``keep_months`` back into
     ``Done/YYYY-MM/``; links and special files are never moved (vault_status names them)."""
     done = Layout(vault).done
+    if not done.is_dir():
+        raise FileNotFoundError(f"no vault at {vault} (it has no Done/ folder)")
     check_folder(done)
     cutoff = _month_start(now, keep_months).timestamp()
     report = ArchiveReport()

@@ -34,6 +34,7 @@ _META = re.compile(rb"UID (\d+)|FLAGS \(([^)]*)\)|RFC822\.SIZE (\d+)")
 _APPENDUID = re.compile(rb"APPENDUID (\d+) (\d+)")
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
 _UIDNEXT = re.compile(rb"UIDNEXT (\d+)")
+_PERMANENTFLAGS = re.compile(rb"PERMANENTFLAGS \(([^)]*)\)")
 _EXISTS = re.compile(rb"^(\d+) EXISTS")
 _UIDS = re.compile(rb"[\d ]*")
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
@@ -47,6 +48,7 @@ class FolderInfo:
     uidvalidity: int
     exists: int
     uidnext: int = 0
+    keywords: bool = False  # PERMANENTFLAGS has \*: the server keeps keywords we invent
 
 
 @dataclass
@@ -238,15 +240,17 @@ class ImapSession:
                 "name (mail_list with folder='INBOX' works on every working server)"
             )
         self._selected = folder
-        uidvalidity, exists, uidnext = 0, 0, 0
+        uidvalidity, exists, uidnext, keywords = 0, 0, 0, False
         for line in response.lines:
+            if m := _PERMANENTFLAGS.search(line):
+                keywords = b"\\*" in m.group(1).split()
             if m := _UIDVALIDITY.search(line):
                 uidvalidity = int(m.group(1))
             if m := _UIDNEXT.search(line):
                 uidnext = int(m.group(1))
             if m := _EXISTS.match(line):
                 exists = int(m.group(1))
-        return FolderInfo(folder, uidvalidity, exists, uidnext)
+        return FolderInfo(folder, uidvalidity, exists, uidnext, keywords)
 
     async def search(self, imap: aioimaplib.IMAP4, *criteria: str) -> list[int]:
         """UIDs matching, read from the result line whatever else rides along."""

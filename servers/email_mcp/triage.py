@@ -1,10 +1,13 @@
-"""Turning unseen mail into ``Needs_Action/email/`` tasks, once per Message-ID.
+"""Turning new mail into ``Needs_Action/email/`` tasks, once per Message-ID.
 
-Idempotent across restarts and a change of UIDVALIDITY: the task id derives from the
-Message-ID, so a mail seen again finds its task (a different mail that reuses a
-Message-ID gets a task of its own). Triaged mail gets the keyword ``$AIETriaged`` (its
-\\Seen flag is left alone: a person still sees it as unread), which keeps the next search
-short. A backlog is worked in batches.
+What is new is decided by UID against this machine's record (:mod:`.triage_record`), not
+by ``\\Seen`` (the owner may have read it on the phone) and not by a server keyword
+(Exchange has none): every mail from the recorded UID on is triaged, and at the first run
+the unread mail already there. Idempotent across restarts and a change of UIDVALIDITY: the
+task id derives from the Message-ID, so a mail met again finds its task (a different mail
+that reuses a Message-ID gets a task of its own). Where the server keeps keywords
+(PERMANENTFLAGS has ``\\*``), triaged mail also gets ``$AIETriaged`` for people to see;
+its ``\\Seen`` flag is left alone. A backlog is worked in batches.
 
 No mail can stop the inbox: each is filed on its own. A mail that cannot become a normal
 task becomes a quarantine task that names the reason, and the result lists it. Only a
@@ -17,11 +20,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from email.utils import parseaddr
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from servers.email_mcp.imap import Fetched, ImapSession
+from servers.email_mcp.imap import Fetched, FolderInfo, ImapSession
 from servers.email_mcp.models import MailMessage, TriageProblem, TriageResult
 from servers.email_mcp.parse import parse_message
+from servers.email_mcp.triage_record import FolderRecord, TriageRecord
 from shared.errors import VaultWriteError
 from shared.text import fenced, md_text, one_line
 from shared.vault import Vault
@@ -29,11 +33,10 @@ from shared.vault import Vault
 if TYPE_CHECKING:
     from servers.email_mcp.service import EmailService
 
-__all__ = ["TRIAGED", "UNTRIAGED", "task_title", "triage", "triage_folder"]
+__all__ = ["TRIAGED", "has_new_mail", "task_title", "triage", "triage_folder"]
 
 log = logging.getLogger("email-mcp.triage")
 TRIAGED = "$AIETriaged"
-UNTRIAGED = ("UNSEEN", "UNKEYWORD", TRIAGED)
 MAX_FULL_FETCH = 2 * 1024 * 1024
 MAX_TITLE = 200
 
@@ -126,13 +129,37 @@ async def triage(service: EmailService, batch: int = 200, folder: str = "INBOX")
     return await service.triage(batch, folder)
 
 
+def has_new_mail(record: TriageRecord, folder: str, info: FolderInfo) -> bool:
+    """Whether ``folder`` (as just selected) holds mail the record has not triaged."""
+    known = record.load(folder)
+    if known is None or known.uidvalidity != info.uidvalidity:
+        return info.exists > 0
+    return bool(known.backlog) or info.uidnext > known.next_uid
+
+
+async def _untriaged(
+    session: ImapSession, imap: Any, info: FolderInfo, record: FolderRecord | None
+) -> FolderRecord:
+    """The folder's record, begun at the first run (or after a renumbering): new mail from
+    UIDNEXT on, and the unread mail already there as the backlog."""
+    if record is not None and record.uidvalidity == info.uidvalidity:
+        return record
+    criteria = ["UNSEEN", "UNKEYWORD", TRIAGED] if info.keywords else ["UNSEEN"]
+    unread = await session.search(imap, *criteria)
+    start = info.uidnext or (max(unread, default=0) + 1)
+    return FolderRecord(info.uidvalidity, start, sorted(u for u in unread if u < start))
+
+
 async def triage_folder(
     session: ImapSession, vault: Vault, batch: int = 200, folder: str = "INBOX"
 ) -> TriageResult:
     """One pass over ``folder``'s untriaged mail, at most ``batch`` of them."""
+    records = TriageRecord(vault.settings.state_path)
     async with session.use() as imap:
         info = await session.select(imap, folder)
-        uids = sorted(await session.search(imap, *UNTRIAGED))
+        record = await _untriaged(session, imap, info, records.load(folder))
+        newer = [u for u in await session.search(imap, "UID", f"{record.next_uid}:*")]
+        uids = sorted(set(record.backlog) | {u for u in newer if u >= record.next_uid})
         work = uids[:batch]
         sizes = {f.uid: f.size for f in await session.fetch(imap, work, "RFC822.SIZE")}
         small = [u for u in work if sizes.get(u, 0) <= MAX_FULL_FETCH]
@@ -169,7 +196,13 @@ async def triage_folder(
             result.already_known += 1
         if mail.automated:
             result.automated.append(task_id)
-    if filed:
+    done = set(filed)
+    record.backlog = [u for u in record.backlog if u not in done]
+    untouched = [u for u in work if u not in done and u >= record.next_uid]
+    reached = max([u for u in filed if u >= record.next_uid], default=record.next_uid - 1)
+    record.next_uid = min(untouched) if untouched else max(record.next_uid, reached + 1)
+    records.save(folder, record)
+    if filed and info.keywords:  # for people to see; our record is what counts
         async with session.use() as imap:
             await session.select(imap, folder)
             await session.store(imap, filed, "+FLAGS", TRIAGED)

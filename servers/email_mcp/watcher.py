@@ -20,7 +20,8 @@ import aioimaplib
 
 from servers.email_mcp.imap import ImapSession
 from servers.email_mcp.service import EmailService
-from servers.email_mcp.triage import UNTRIAGED
+from servers.email_mcp.triage import has_new_mail
+from servers.email_mcp.triage_record import TriageRecord
 from shared.errors import AIEError
 
 __all__ = ["InboxWatcher"]
@@ -111,15 +112,16 @@ class InboxWatcher:
 
         Mail that arrived after the catch-up's search and before IDLE began would not be
         pushed (the server reports changes once, and aioimaplib drops an EXISTS that comes
-        with a SEARCH), so the idle session searches for untriaged mail first, then selects
-        again: a UIDNEXT that moved means mail came meanwhile. From that SELECT on, the
-        server reports every change when IDLE starts or while it runs.
+        with a SEARCH), so the idle session compares the folder with the triage record
+        first, then selects again: a UIDNEXT that moved means mail came meanwhile. From
+        that SELECT on, the server reports every change when IDLE starts or while it runs.
         """
         self.stats.cycles += 1
         self._beat("watching", f"IDLE on {self.folder}" if self.use_idle else "polling")
+        record = TriageRecord(self.service.vault.settings.state_path)
         async with self.idle.use() as imap:
             before = await self.idle.select(imap, self.folder)
-            if await self.idle.search(imap, *UNTRIAGED):
+            if has_new_mail(record, self.folder, before):
                 return
             if (await self.idle.select(imap, self.folder)).uidnext != before.uidnext:
                 return

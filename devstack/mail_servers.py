@@ -32,11 +32,33 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from servers.email_mcp import mutf7
+
 warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
 logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 DOVECOT = "/usr/sbin/dovecot"
 LDA = "/usr/lib/dovecot/dovecot-lda"
+# The folders of each provider's mailboxes (../shared/notes/mail-providers.md): Gmail's under
+# [Gmail]/ with "/" between levels, Outlook's localized (German here: non-ASCII names).
+_SENT = "special_use = \\Sent"
+PROFILES = {
+    "plain": {"separator": ".", "drafts": "Drafts", "sent": "Sent", "sent_flag": _SENT},
+    "gmail": {
+        "separator": "/",
+        "drafts": "[Gmail]/Drafts",
+        "sent": "[Gmail]/Sent Mail",
+        "sent_flag": _SENT,
+    },
+    "outlook": {
+        "separator": "/",
+        "drafts": "Entwürfe",
+        "sent": "Gesendete Elemente",
+        "sent_flag": _SENT,
+    },
+    # a server whose Sent folder is neither marked \Sent nor named so (the tests' error case)
+    "unmarked": {"separator": ".", "drafts": "Drafts", "sent": "Copies", "sent_flag": ""},
+}
 DEFAULT_USERS = {
     "ops@example.test": "ops-pw",
     "client@example.test": "client-pw",
@@ -70,13 +92,14 @@ userdb {{
 mail_location = maildir:~/Maildir
 namespace inbox {{
   inbox = yes
-  mailbox Drafts {{
+  separator = {separator}
+  mailbox "{drafts}" {{
     auto = create
     special_use = \\Drafts
   }}
-  mailbox Sent {{
+  mailbox "{sent}" {{
     auto = create
-    special_use = \\Sent
+    {sent_flag}
   }}
 }}
 service imap-login {{
@@ -169,6 +192,7 @@ class MailServers:
     smtps_port: int = field(default_factory=free_port)
     smtp_plain_port: int = field(default_factory=free_port)
     deliveries: list[Delivery] = field(default_factory=list)
+    profile: str = "plain"
 
     def __post_init__(self) -> None:
         self.run_dir.chmod(0o755)
@@ -258,6 +282,7 @@ class MailServers:
                 login_user=login_user,
                 imap_port=self.imap_port,
                 imaps_port=self.imaps_port,
+                **PROFILES[self.profile],
             )
         )
 
@@ -390,9 +415,21 @@ class MailServers:
         self.ca.configure_trust(ctx)
         return ctx
 
+    @property
+    def drafts(self) -> str:
+        return PROFILES[self.profile]["drafts"]
+
+    @property
+    def sent(self) -> str:
+        return PROFILES[self.profile]["sent"]
+
     def maildir(self, user: str, folder: str = "INBOX") -> Path:
+        """Maildir++ on disk: levels joined by ".", names in modified UTF-7."""
         base = self.run_dir / "home" / user / "Maildir"
-        return base if folder == "INBOX" else base / f".{folder}"
+        if folder == "INBOX":
+            return base
+        levels = folder.split(PROFILES[self.profile]["separator"])
+        return base / ("." + ".".join(mutf7.encode(level) for level in levels))
 
     def messages(self, user: str, folder: str = "INBOX") -> list[bytes]:
         """Raw messages in a user's folder, read from the Maildir (new and cur)."""

@@ -128,8 +128,9 @@ class _ServiceSettings(BaseSettings):
 
 class ImapSettings(_ServiceSettings):
     model_config = _config("AIE_IMAP_")
-    drafts_folder: str = "Drafts"
-    sent_folder: str = "Sent"
+    # None: the folder the server marks \Drafts / \Sent (RFC 6154); a name here wins
+    drafts_folder: str | None = Field(default=None, min_length=1, max_length=200)
+    sent_folder: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class SmtpSettings(_ServiceSettings):

@@ -22,6 +22,7 @@ from typing import TypeVar
 import aioimaplib
 from aioimaplib.aioimaplib import Command
 
+from servers.email_mcp import mutf7
 from shared.errors import ImapError, InvalidInput
 from shared.settings import ImapSettings
 
@@ -60,9 +61,12 @@ class Fetched:
 
 
 def quote_mailbox(name: str) -> str:
+    """A folder name as it travels: modified UTF-7 (``Entwürfe`` is ``Entw&APw-rfe``),
+    quoted."""
     if not name or len(name) > 200 or any(c in name for c in "\r\n\0"):
         raise InvalidInput(f"mailbox name {name[:60]!r} is not valid")
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    wire = mutf7.encode(name)
+    return '"' + wire.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def quote_string(value: str) -> str:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from servers.email_mcp import compose, smtp
 from servers.email_mcp.approval_params import SendEmailParams
+from servers.email_mcp.folders import FolderFinder
 from servers.email_mcp.imap import ImapSession, quote_string
 from servers.email_mcp.models import SendResult
 from shared.approvals import Executable
@@ -52,14 +53,12 @@ class Outbox:
         vault: Vault,
         imap: ImapSession,
         smtp_settings: SmtpSettings | None,
-        sent_folder: str,
-        drafts_folder: str,
+        folders: FolderFinder,
     ) -> None:
         self.vault = vault
         self.imap = imap
         self.smtp = smtp_settings
-        self.sent_folder = sent_folder
-        self.drafts_folder = drafts_folder
+        self.folders = folders
 
     async def send_approved(self, approval_id: str) -> SendResult:
         vault = self.vault
@@ -70,6 +69,7 @@ class Outbox:
             )
         item = vault.approvals.load_for_execution(approval_id, ACTION)
         params = self._read_params(item)
+        await self.folders.sent()  # a Sent folder that cannot be found stops us before sending
         with vault.audit.refusals(ACTION, approval_id, InvalidInput):
             message = compose.build_message(params.to_params(), vault.clock())
         recipients = params.recipients
@@ -116,8 +116,9 @@ class Outbox:
             return item.params_as(SendEmailParams, "nothing was sent")
 
     async def _in_sent(self, message_id: str) -> bool:
+        sent = await self.folders.sent()
         async with self.imap.use() as imap:
-            await self.imap.select(imap, self.sent_folder)
+            await self.imap.select(imap, sent)
             found = await self.imap.search(imap, "HEADER", "Message-ID", quote_string(message_id))
         return bool(found)
 
@@ -169,11 +170,12 @@ class Outbox:
     ) -> SendResult:
         vault = self.vault
         message_id = params.message_id
+        sent = await self.folders.sent()
         filed = await self._in_sent(message_id)
         if not filed:
             async with self.imap.use() as imap:
-                await self.imap.select(imap, self.sent_folder)
-                await self.imap.append(imap, self.sent_folder, message.as_bytes(), "\\Seen")
+                await self.imap.select(imap, sent)
+                await self.imap.append(imap, sent, message.as_bytes(), "\\Seen")
             filed = True
         await self._remove_draft(params.draft_id)
         outcome = {"sent": True, "message_id": message_id, "edited": list(item.edited)}
@@ -187,7 +189,7 @@ class Outbox:
             "send_email_filed",
             message_id,
             approval_id=item.approval_id,
-            params={"folder": self.sent_folder},
+            params={"folder": sent},
         )
         return SendResult(
             approval_id=item.approval_id,
@@ -206,8 +208,9 @@ class Outbox:
         except ValueError:
             return
         try:
+            drafts = await self.folders.drafts()
             async with self.imap.use() as imap:
-                info = await self.imap.select(imap, self.drafts_folder)
+                info = await self.imap.select(imap, drafts)
                 if info.uidvalidity == validity:
                     await self.imap.store(imap, [uid], "+FLAGS", "\\Deleted")
                     await self.imap.expunge(imap, [uid])

@@ -14,6 +14,7 @@ import aioimaplib
 from servers.email_mcp import compose
 from servers.email_mcp.approval_params import SendEmailParams, params_from_draft
 from servers.email_mcp.drafter import draft_reply_text
+from servers.email_mcp.folders import FolderFinder
 from servers.email_mcp.handbook import load_handbook
 from servers.email_mcp.imap import Fetched, FolderInfo, ImapSession, quote_string
 from servers.email_mcp.models import (
@@ -83,7 +84,8 @@ class EmailService:
         self.vault = Vault(core, clock)
         self.imap_settings = imap
         self._session = ImapSession(imap)
-        self._outbox = Outbox(self.vault, self._session, smtp, imap.sent_folder, imap.drafts_folder)
+        self.folders = FolderFinder(self._session, imap.drafts_folder, imap.sent_folder)
+        self._outbox = Outbox(self.vault, self._session, smtp, self.folders)
         try:  # the From of drafts (AIE_MAIL_ADDRESS); sends take theirs from the approval
             self.address, self.address_problem = resolve_mail_address(address or "", imap.user), ""
         except ValueError as error:
@@ -187,7 +189,7 @@ class EmailService:
             message_id=compose.new_message_id(self.address),
         )
         message = compose.build_message(params.to_params(), self.vault.clock())
-        drafts = self.imap_settings.drafts_folder
+        drafts = await self.folders.drafts()
         async with self._session.use() as imap:
             info = await self._session.select(imap, drafts)
             earlier = await self._drafts_answering(imap, original.message_id)
@@ -243,7 +245,7 @@ class EmailService:
                 f"draft_id {draft_id[:40]!r} is not valid; use the draft_id "
                 "mail_draft_reply returned"
             ) from None
-        drafts = self.imap_settings.drafts_folder
+        drafts = await self.folders.drafts()
         async with self._session.use() as imap:
             info = await self._session.select(imap, drafts)
             fetched = await self._session.fetch(imap, [uid], "BODY.PEEK[]")

@@ -1,0 +1,115 @@
+"""US1 on mailboxes shaped like the ones people have, with no folder named in the settings.
+
+- ``plain``: our Dovecot as before (Drafts, Sent);
+- ``gmail``: ``[Gmail]/Drafts`` and ``[Gmail]/Sent Mail``, "/" between levels;
+- ``outlook``: localized non-ASCII folders (``Entwürfe``, ``Gesendete Elemente``), behind
+  an IMAP proxy that refuses keywords as Exchange does.
+
+Before: drafting failed with the default names (Drafts, Sent); a non-ASCII name was refused
+as "not valid mUTF-7"; and sending failed after the SMTP 250 when no "Sent" existed (the
+mail went out, the ledger stayed at "accepted", every retry failed)."""
+
+from __future__ import annotations
+
+import email
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from devstack.imap_proxy import ImapProxy
+from devstack.mail_servers import MailServers
+from devstack.stack import wait_until
+from servers.email_mcp.server import build_server as build_email
+from servers.vault_mcp.server import build_server as build_vault
+from shared.settings import ImapSettings
+from tests.support.approving import approve_request
+from tests.support.mail_fixtures import ensure_dovecot, imap_settings, incoming, smtp_settings
+from tests.support.tool_calls import error_text, ok
+
+pytestmark = [pytest.mark.anyio, pytest.mark.clock]
+
+
+@pytest.fixture(params=["plain", "gmail", "outlook"])
+def provider(request: pytest.FixtureRequest) -> Iterator[tuple[MailServers, ImapSettings]]:
+    ensure_dovecot()
+    with MailServers(profile=request.param) as servers:
+        if request.param != "outlook":
+            yield servers, imap_settings(servers)
+            return
+        with ImapProxy(servers.imap_port) as exchange:
+            yield (
+                servers,
+                ImapSettings(
+                    host="127.0.0.1",
+                    port=exchange.port,
+                    user="ops@example.test",
+                    password=servers.users["ops@example.test"],
+                    security="none",
+                    timeout_s=10,
+                ),
+            )
+
+
+async def test_us1_on_each_provider(
+    provider: tuple[MailServers, ImapSettings], make_settings: Any, vault_path: Path, clock: Any
+) -> None:
+    mail, imap = provider
+    smtp = smtp_settings(mail)
+    mail.deliver("ops@example.test", incoming())
+    async with (
+        Client(build_email(make_settings("cloud"), imap, None, clock)) as cloud_mail,
+        Client(build_vault(make_settings("cloud"), clock)) as cloud_vault,
+        Client(build_email(make_settings("local"), imap, smtp, clock)) as local_mail,
+    ):
+        (task_id,) = (await ok(cloud_mail, "mail_triage"))["created"]
+        await ok(cloud_vault, "task_claim", task_id=task_id)
+        uid = (await ok(cloud_vault, "task_get", task_id=task_id))["task"]["meta"]["uid"]
+        draft = await ok(cloud_mail, "mail_draft_reply", uid=uid, body="Here it is.")
+        assert len(mail.messages("ops@example.test", mail.drafts)) == 1
+        request = await ok(
+            cloud_mail, "mail_request_send", task_id=task_id, draft_id=draft["draft_id"]
+        )
+        approve_request(vault_path, request)
+        sent = await ok(local_mail, "mail_send_approved", approval_id=request["approval_id"])
+        assert sent["sent"] and sent["filed_in_sent"]
+        again = await error_text(
+            local_mail, "mail_send_approved", approval_id=request["approval_id"]
+        )
+        assert "already executed" in again
+    (reply,) = wait_until(lambda: mail.messages("client@example.test"))
+    assert email.message_from_bytes(reply)["In-Reply-To"] == "<q1@client.example.test>"
+    assert len(mail.messages("ops@example.test", mail.sent)) == 1  # one copy in Sent
+    assert mail.messages("ops@example.test", mail.drafts) == []  # the draft went
+    assert len(mail.deliveries) == 1
+
+
+async def test_no_sent_folder_stops_before_sending(
+    make_settings: Any, vault_path: Path, clock: Any
+) -> None:
+    """A Sent folder that cannot be found is an error before SMTP, never after."""
+    ensure_dovecot()
+    with MailServers(profile="unmarked") as mail:
+        mail.deliver("ops@example.test", incoming())
+        async with (
+            Client(build_email(make_settings("cloud"), imap_settings(mail), None, clock)) as cloud,
+            Client(build_vault(make_settings("cloud"), clock)) as cloud_vault,
+        ):
+            (task_id,) = (await ok(cloud, "mail_triage"))["created"]
+            await ok(cloud_vault, "task_claim", task_id=task_id)
+            uid = (await ok(cloud_vault, "task_get", task_id=task_id))["task"]["meta"]["uid"]
+            draft = await ok(cloud, "mail_draft_reply", uid=uid, body="Yes.")
+            request = await ok(
+                cloud, "mail_request_send", task_id=task_id, draft_id=draft["draft_id"]
+            )
+        approve_request(vault_path, request)
+        local = build_email(make_settings("local"), imap_settings(mail), smtp_settings(mail), clock)
+        async with Client(local) as local_mail:
+            text = await error_text(
+                local_mail, "mail_send_approved", approval_id=request["approval_id"]
+            )
+        assert "no Sent folder" in text and "AIE_IMAP_SENT_FOLDER" in text
+        assert mail.deliveries == []  # nothing went out
+        assert (vault_path / "Approved" / Path(request["path"]).name).is_file()  # still to do

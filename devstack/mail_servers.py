@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import email
+import email.policy
 import errno
 import grp
 import logging
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -80,6 +83,7 @@ ssl_cert = <{run}/cert.pem
 ssl_key = <{run}/key.pem
 disable_plaintext_auth = no
 auth_failure_delay = 0
+lda_mailbox_autocreate = yes
 mail_max_userip_connections = 100
 passdb {{
   driver = passwd-file
@@ -162,12 +166,39 @@ class _Relay:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         data = bytes(envelope.original_content or envelope.content)
+        profile, reply = self.servers.profile, "250 Message accepted for delivery"
+        if profile == "outlook":  # Microsoft rewrites the Message-ID and says the new one
+            data, new_id = _rewrite_message_id(data)
+            reply = f"250 2.0.0 OK {new_id} [Hostname=AM0PR01MB0001.eurprd01.prod.outlook.com]"
         self.servers.deliveries.append(Delivery(envelope.mail_from, list(envelope.rcpt_tos), data))
         for rcpt in envelope.rcpt_tos:
             code = await self.servers.deliver_async(rcpt, data, envelope.mail_from)
             if code != 0:
                 return "451 4.3.0 Local delivery failed"
-        return "250 Message accepted for delivery"
+        auth = getattr(session, "auth_data", None)
+        sender = auth.login.decode("utf-8", "replace") if isinstance(auth, LoginPassword) else ""
+        if profile in ("gmail", "outlook") and sender in self.servers.users:
+            # both providers file their own copy of what was submitted in Sent
+            copy = await self.servers.deliver_async(
+                sender, data, envelope.mail_from, self.servers.sent
+            )
+            if copy != 0:
+                return "451 4.3.0 Filing the Sent copy failed"
+        return reply
+
+
+def _rewrite_message_id(data: bytes) -> tuple[bytes, str]:
+    """The mail with a Message-ID of Microsoft's, the original kept as
+    X-Microsoft-Original-Message-ID; and the new id."""
+    message = email.message_from_bytes(data, policy=email.policy.compat32)
+    original = message["Message-ID"]
+    new_id = f"<{secrets.token_hex(10).upper()}@AM0PR01MB0001.eurprd01.prod.outlook.com>"
+    if original:
+        message["X-Microsoft-Original-Message-ID"] = original
+        message.replace_header("Message-ID", new_id)
+    else:
+        message["Message-ID"] = new_id
+    return message.as_bytes(), new_id
 
 
 def real_clock_env() -> dict[str, str]:
@@ -331,7 +362,7 @@ class MailServers:
                 isinstance(data, LoginPassword)
                 and users.get(data.login.decode()) == data.password.decode()
             )
-            return AuthResult(success=ok, handled=False)
+            return AuthResult(success=ok, handled=False, auth_data=data)
 
         relay = _Relay(self)
         common: dict[str, Any] = {
@@ -393,7 +424,10 @@ class MailServers:
             entry = pwd.getpwnam("dovecot")
             os.chown(path, entry.pw_uid, entry.pw_gid)
 
-    async def deliver_async(self, to: str, message: bytes, mail_from: str) -> int:
+    async def deliver_async(
+        self, to: str, message: bytes, mail_from: str, folder: str | None = None
+    ) -> int:
+        into = ["-m", folder] if folder else []
         proc = await asyncio.create_subprocess_exec(
             LDA,
             "-c",
@@ -402,6 +436,7 @@ class MailServers:
             to,
             "-f",
             mail_from,
+            *into,
             env=real_clock_env(),
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,

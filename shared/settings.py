@@ -133,8 +133,22 @@ class ImapSettings(_ServiceSettings):
     sent_folder: str | None = Field(default=None, min_length=1, max_length=200)
 
 
+_FILES_OWN_SENT_COPY = ("smtp.gmail.com", "smtp.office365.com", "smtp-mail.outlook.com")
+
+
 class SmtpSettings(_ServiceSettings):
     model_config = _config("AIE_SMTP_")
+    sent_copy: Literal["auto", "provider", "append"] = Field(
+        default="auto",
+        description="who files the copy in Sent: the provider (Gmail and Microsoft 365 do, "
+        "for what their SMTP accepts), or we append it; auto: provider for their hosts",
+    )
+
+    @property
+    def provider_files_sent_copy(self) -> bool:
+        if self.sent_copy == "auto":
+            return self.host.lower() in _FILES_OWN_SENT_COPY
+        return self.sent_copy == "provider"
 
 
 _ADDRESS = re.compile(r"^[^@\s<>,;:\"]+@[^@\s<>,;:\"]+\.[^@\s<>,;:\"]+$")

@@ -16,6 +16,8 @@ by name and audited before anything is sent.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
@@ -34,6 +36,9 @@ from shared.vault import Vault
 if TYPE_CHECKING:
     from servers.email_mcp.service import EmailService
 
+PROVIDER_COPY_WAIT_S = 15.0  # the provider files its copy soon after its 250
+
+log = logging.getLogger("email-mcp.outbox")
 __all__ = ["Outbox", "send_approved"]
 
 ACTION = "send_email"
@@ -98,12 +103,18 @@ class Outbox:
                 )
                 raise
             crash_point("after_smtp")  # the exactly-once test kills the process here
+            provider_id = smtp.reply_message_id(reply)
+            entry.intent["provider_message_id"] = provider_id
             vault.ledger.mark(entry, "accepted")
             vault.audit.record(
                 ACTION,
                 message_id,
                 approval_id=approval_id,
-                params={"to": recipients, "smtp_reply": reply[:200]},
+                params={
+                    "to": recipients,
+                    "smtp_reply": reply[:200],
+                    "provider_message_id": provider_id,
+                },
                 detail="a person edited " + ", ".join(item.edited) + " before approving"
                 if item.edited
                 else None,
@@ -115,12 +126,41 @@ class Outbox:
         with self.vault.audit.refusals(ACTION, item.approval_id, ParamsChanged):
             return item.params_as(SendEmailParams, "nothing was sent")
 
-    async def _in_sent(self, message_id: str) -> bool:
+    async def _in_sent(self, message_id: str, provider_id: str = "") -> bool:
+        """Whether Sent holds this mail: under its Message-ID, under the original id a
+        provider keeps when it rewrites it (Microsoft, Google), or under the id the
+        provider gave it in its 250 reply."""
         sent = await self.folders.sent()
+        original = quote_string(message_id)
+        criteria = [
+            "OR",
+            "OR",
+            "HEADER",
+            "Message-ID",
+            original,
+            "HEADER",
+            "X-Microsoft-Original-Message-ID",
+            original,
+            "HEADER",
+            "X-Google-Original-Message-ID",
+            original,
+        ]
+        if provider_id:
+            criteria = ["OR", *criteria, "HEADER", "Message-ID", quote_string(provider_id)]
         async with self.imap.use() as imap:
             await self.imap.select(imap, sent)
-            found = await self.imap.search(imap, "HEADER", "Message-ID", quote_string(message_id))
+            found = await self.imap.search(imap, *criteria)
         return bool(found)
+
+    async def _provider_copy(self, message_id: str, provider_id: str) -> bool:
+        """The provider's own copy in Sent, given a few seconds to appear."""
+        deadline = asyncio.get_running_loop().time() + PROVIDER_COPY_WAIT_S
+        while True:
+            if await self._in_sent(message_id, provider_id):
+                return True
+            if asyncio.get_running_loop().time() > deadline:
+                return False
+            await asyncio.sleep(0.5)
 
     async def _recover(
         self,
@@ -130,7 +170,8 @@ class Outbox:
         params: SendEmailParams,
     ) -> SendResult:
         vault = self.vault
-        in_sent = await self._in_sent(params.message_id)
+        provider_id = str(entry.intent.get("provider_message_id") or "")
+        in_sent = await self._in_sent(params.message_id, provider_id)
         if entry.status == "accepted" or in_sent:
             vault.audit.record(
                 "send_email_recovered",
@@ -171,14 +212,25 @@ class Outbox:
         vault = self.vault
         message_id = params.message_id
         sent = await self.folders.sent()
-        filed = await self._in_sent(message_id)
+        provider_id = str(entry.intent.get("provider_message_id") or "")
+        if self.smtp is not None and self.smtp.provider_files_sent_copy:
+            filed = await self._provider_copy(message_id, provider_id)
+            if not filed:
+                log.warning("no Sent copy from the provider for %s: filing ours", message_id)
+        else:
+            filed = await self._in_sent(message_id, provider_id)
         if not filed:
             async with self.imap.use() as imap:
                 await self.imap.select(imap, sent)
                 await self.imap.append(imap, sent, message.as_bytes(), "\\Seen")
             filed = True
         await self._remove_draft(params.draft_id)
-        outcome = {"sent": True, "message_id": message_id, "edited": list(item.edited)}
+        outcome = {
+            "sent": True,
+            "message_id": message_id,
+            "provider_message_id": provider_id or None,
+            "edited": list(item.edited),
+        }
         vault.ledger.finish(entry, outcome)
         to = list(params.to)
         summary = f"Sent “{params.subject}” to {', '.join(to)} ({message_id})."

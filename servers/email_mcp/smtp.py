@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import ssl
 from email.message import EmailMessage
 
@@ -11,7 +12,16 @@ from servers.email_mcp.imap import tls_context
 from shared.errors import SmtpError
 from shared.settings import SmtpSettings
 
-__all__ = ["send"]
+__all__ = ["reply_message_id", "send"]
+
+_REPLY_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
+
+
+def reply_message_id(reply: str) -> str:
+    """The Message-ID a provider gave the mail, when its 250 reply names one (Microsoft:
+    ``250 2.0.0 OK <id@….prod.outlook.com> [Hostname=…]``); else ""."""
+    found = _REPLY_ID.search(reply)
+    return found.group(0) if found else ""
 
 
 async def send(settings: SmtpSettings, message: EmailMessage, recipients: list[str]) -> str:

@@ -12,12 +12,15 @@ mail went out, the ledger stayed at "accepted", every retry failed)."""
 from __future__ import annotations
 
 import email
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
-from mcp import Client
+from mcp import Client, StdioServerParameters
 
 from devstack.imap_proxy import ImapProxy
 from devstack.mail_servers import MailServers
@@ -58,6 +61,8 @@ async def test_us1_on_each_provider(
 ) -> None:
     mail, imap = provider
     smtp = smtp_settings(mail)
+    if mail.profile != "plain":  # as AIE_SMTP_SENT_COPY=auto decides for their real hosts
+        smtp = smtp.model_copy(update={"sent_copy": "provider"})
     mail.deliver("ops@example.test", incoming())
     async with (
         Client(build_email(make_settings("cloud"), imap, None, clock)) as cloud_mail,
@@ -113,3 +118,59 @@ async def test_no_sent_folder_stops_before_sending(
         assert "no Sent folder" in text and "AIE_IMAP_SENT_FOLDER" in text
         assert mail.deliveries == []  # nothing went out
         assert (vault_path / "Approved" / Path(request["path"]).name).is_file()  # still to do
+
+
+async def test_a_crash_after_microsofts_250_is_recovered_as_sent(
+    make_settings: Any, vault_path: Path, clock: Any
+) -> None:
+    """SIGKILL between Microsoft's 250 and the ledger. Microsoft rewrote the Message-ID,
+    so Sent holds no mail under ours: before, recovery found nothing and said "uncertain"
+    for a mail that was sent. Now it finds the original in X-Microsoft-Original-Message-ID:
+    sent, recorded as sent, one copy in Sent, nothing sent twice."""
+    ensure_dovecot()
+    with MailServers(profile="outlook") as mail, ImapProxy(mail.imap_port) as exchange:
+        env = mail.settings_env("ops@example.test") | {
+            "AIE_IMAP_PORT": str(exchange.port),
+            "AIE_IMAP_SECURITY": "none",
+            "AIE_SMTP_SENT_COPY": "provider",
+            "AIE_ROLE": "local",
+            "AIE_VAULT": str(vault_path),
+            "XDG_STATE_HOME": os.environ["XDG_STATE_HOME"],
+        }
+        imap = ImapSettings(
+            host="127.0.0.1",
+            port=exchange.port,
+            user="ops@example.test",
+            password=mail.users["ops@example.test"],
+            security="none",
+            timeout_s=10,
+        )
+        mail.deliver("ops@example.test", incoming())
+        async with (
+            Client(build_email(make_settings("cloud"), imap, None, clock)) as cloud_mail,
+            Client(build_vault(make_settings("cloud"), clock)) as cloud_vault,
+        ):
+            (task_id,) = (await ok(cloud_mail, "mail_triage"))["created"]
+            await ok(cloud_vault, "task_claim", task_id=task_id)
+            uid = (await ok(cloud_vault, "task_get", task_id=task_id))["task"]["meta"]["uid"]
+            draft = await ok(cloud_mail, "mail_draft_reply", uid=uid, body="Sure.")
+            request = await ok(
+                cloud_mail, "mail_request_send", task_id=task_id, draft_id=draft["draft_id"]
+            )
+        approve_request(vault_path, request)
+        command = str(Path(sys.executable).parent / "email-mcp")
+        crashing = StdioServerParameters(
+            command=command, args=[], env=env | {"AIE_FAULT_INJECT": "after_smtp"}
+        )
+        with pytest.raises(Exception):  # noqa: B017 - the server process dies mid-call
+            with anyio.fail_after(30):
+                async with Client(crashing, mode="legacy") as c:
+                    await c.call_tool("mail_send_approved", {"approval_id": request["approval_id"]})
+        assert len(mail.deliveries) == 1
+        again = StdioServerParameters(command=command, args=[], env=env)
+        with anyio.fail_after(30):
+            async with Client(again, mode="legacy") as c:
+                sent = await ok(c, "mail_send_approved", approval_id=request["approval_id"])
+        assert sent["sent"] is True and sent["filed_in_sent"]
+        assert len(mail.deliveries) == 1
+        assert len(mail.messages("ops@example.test", mail.sent)) == 1

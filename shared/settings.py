@@ -31,6 +31,7 @@ from shared.state_dir import default_state_dir, inside, migrate_legacy
 __all__ = [
     "CoreSettings",
     "ImapSettings",
+    "MailAuth",
     "MailIdentity",
     "OdooSettings",
     "Role",
@@ -39,6 +40,7 @@ __all__ = [
     "is_address",
     "load",
     "mail_address",
+    "mail_auth",
     "resolve_mail_address",
     "settings_error_lines",
 ]
@@ -109,7 +111,7 @@ class _ServiceSettings(BaseSettings):
     host: str = Field(min_length=1)
     port: int = Field(gt=0, lt=65536)
     user: str = Field(min_length=1)
-    password: SecretStr
+    password: SecretStr | None = None  # required with AIE_MAIL_AUTH=password (MailAuth)
     security: Security = "ssl"
     ca_file: Path | None = None
     timeout_s: float = Field(default=30.0, gt=0)
@@ -192,6 +194,75 @@ def mail_address(imap: ImapSettings, program: str) -> str:
         return load(MailIdentity, program).address(imap.user)
     except ValueError as error:
         _exit_with(program, [str(error)])
+
+
+_TOKEN_URLS = {
+    "google": "https://oauth2.googleapis.com/token",
+    "microsoft": "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
+}
+_SCOPES = {
+    "google": "https://mail.google.com/",
+    "microsoft": "https://outlook.office.com/IMAP.AccessAsUser.All "
+    "https://outlook.office.com/SMTP.Send offline_access",
+}
+
+
+class MailAuth(BaseSettings):
+    """How the mailbox signs in: a password (IMAP LOGIN, SMTP AUTH), or OAuth 2.0 (SASL
+    XOAUTH2 with an access token from a refresh token): what Microsoft 365 requires and
+    what Google Workspace allows without app passwords."""
+
+    model_config = _config("AIE_")
+    mail_auth: Literal["password", "oauth2"] = "password"
+    oauth_provider: Literal["google", "microsoft", "custom"] | None = None
+    oauth_tenant: str = Field(default="common", pattern=r"^[A-Za-z0-9.-]{1,100}$")
+    oauth_token_url: str | None = Field(default=None, pattern=r"^https?://")
+    oauth_client_id: str | None = Field(default=None, min_length=1)
+    oauth_client_secret: SecretStr | None = None
+    oauth_refresh_token: SecretStr | None = None
+    oauth_scope: str | None = None
+
+    @model_validator(mode="after")
+    def _oauth_complete(self) -> MailAuth:
+        if self.mail_auth != "oauth2":
+            return self
+        if self.oauth_provider is None:
+            raise ValueError(
+                "AIE_OAUTH_PROVIDER: is not set (required with AIE_MAIL_AUTH=oauth2: google, "
+                "microsoft or custom)"
+            )
+        if not self.oauth_client_id:
+            raise ValueError(
+                "AIE_OAUTH_CLIENT_ID: is not set (required with AIE_MAIL_AUTH=oauth2: the id "
+                "of the app you registered with the provider)"
+            )
+        if self.oauth_provider == "custom" and not self.oauth_token_url:
+            raise ValueError("AIE_OAUTH_TOKEN_URL: is not set (required for a custom provider)")
+        return self
+
+    @property
+    def token_url(self) -> str:
+        if self.oauth_token_url:
+            return self.oauth_token_url
+        return _TOKEN_URLS[self.oauth_provider or "google"].format(tenant=self.oauth_tenant)
+
+    @property
+    def scope(self) -> str:
+        return self.oauth_scope or _SCOPES.get(self.oauth_provider or "", "")
+
+
+def mail_auth(program: str, *services: _ServiceSettings | None) -> MailAuth:
+    """The mailbox's sign-in, or exit 2 naming what is missing (a password without OAuth)."""
+    auth = load(MailAuth, program)
+    if auth.mail_auth == "password":
+        for service in services:
+            if service is not None and service.password is None:
+                prefix = "AIE_IMAP_" if isinstance(service, ImapSettings) else "AIE_SMTP_"
+                _exit_with(
+                    program,
+                    [f"{prefix}PASSWORD: is not set (required with AIE_MAIL_AUTH=password)"],
+                )
+    return auth
 
 
 class OdooSettings(BaseSettings):

@@ -11,7 +11,7 @@ from servers.email_mcp.service import EmailService
 from servers.email_mcp.watcher import InboxWatcher
 from shared.audit import register_secret
 from shared.serving import setup_logging
-from shared.settings import CoreSettings, ImapSettings, load
+from shared.settings import CoreSettings, ImapSettings, load, mail_auth
 
 __all__ = ["main", "run_watch"]
 
@@ -21,11 +21,14 @@ DEFAULT_CYCLE_S = 25.0
 def run_watch(cycle_s: float = DEFAULT_CYCLE_S, program: str = "email-watch") -> int:
     core = load(CoreSettings, program)
     imap = load(ImapSettings, program)
-    register_secret(imap.password)
+    auth = mail_auth(program, imap)
+    for secret in (imap.password, auth.oauth_client_secret, auth.oauth_refresh_token):
+        register_secret(secret)
     setup_logging()
 
     async def watch() -> None:
-        watcher = InboxWatcher(EmailService(core, imap, None), cycle_s=cycle_s)
+        service = EmailService(core, imap, None, auth=auth)
+        watcher = InboxWatcher(service, cycle_s=cycle_s)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, watcher.stop)

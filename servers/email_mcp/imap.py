@@ -17,7 +17,7 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aioimaplib
 from aioimaplib.aioimaplib import Command
@@ -25,6 +25,9 @@ from aioimaplib.aioimaplib import Command
 from servers.email_mcp import mutf7
 from shared.errors import ImapError, InvalidInput
 from shared.settings import ImapSettings
+
+if TYPE_CHECKING:
+    from servers.email_mcp.oauth import TokenSource
 
 __all__ = ["Fetched", "FolderInfo", "ImapSession", "quote_mailbox", "quote_string", "tls_context"]
 
@@ -85,8 +88,9 @@ def tls_context(ca_file: str | None) -> ssl.SSLContext:
 class ImapSession:
     """A lazily opened, self-healing IMAP session for one account."""
 
-    def __init__(self, settings: ImapSettings) -> None:
+    def __init__(self, settings: ImapSettings, tokens: TokenSource | None = None) -> None:
         self.settings = settings
+        self.tokens = tokens  # OAuth 2.0 (XOAUTH2) when set, else LOGIN with the password
         self.timeout = settings.timeout_s
         self._imap: aioimaplib.IMAP4 | None = None
         self._lost = asyncio.Event()
@@ -139,7 +143,11 @@ class ImapSession:
             await self.call(imap.wait_hello_from_server())
             if s.security == "starttls":
                 await self._starttls(imap, context)
-            response = await self.call(imap.login(s.user, s.password.get_secret_value()))
+            if self.tokens is not None:
+                response = await self._xoauth2(imap)
+            else:
+                password = s.password.get_secret_value() if s.password else ""
+                response = await self.call(imap.login(s.user, password))
         except ssl.SSLError as error:
             _close(imap)
             raise ImapError(
@@ -158,11 +166,42 @@ class ImapSession:
             raise
         if response.result != "OK":
             _close(imap)
+            what = "OAuth token" if self.tokens is not None else "login"
+            check = "the OAuth settings (AIE_OAUTH_*)" if self.tokens else "AIE_IMAP_PASSWORD"
             raise ImapError(
-                f"the IMAP server {self.where} refused the login for "
-                f"{s.user!r}; check AIE_IMAP_USER and AIE_IMAP_PASSWORD"
+                f"the IMAP server {self.where} refused the {what} for "
+                f"{s.user!r}; check AIE_IMAP_USER and {check}"
             )
         return imap
+
+    async def _xoauth2(self, imap: aioimaplib.IMAP4) -> Any:
+        """AUTHENTICATE XOAUTH2, with a fresh token once more if the first is refused.
+
+        On a refused token the server sends a ``+`` continuation (a JSON error) and waits
+        for an empty line before its ``NO``; aioimaplib never answers it and hangs until its
+        timeout, so the empty line is sent here. Its capabilities from before the login are
+        asked again after it (Dovecot and Gmail list UIDPLUS only then)."""
+        assert self.tokens is not None
+        protocol = imap.protocol
+        handle = protocol._continuation
+
+        def continuation(line: bytes) -> None:
+            command = protocol.pending_sync_command
+            if command is not None and command.name == "AUTHENTICATE":
+                protocol.transport.write(b"\r\n")
+                return
+            handle(line)
+
+        protocol._continuation = continuation
+        response: Any = None
+        for _attempt in range(2):
+            token = await self.tokens.access_token()
+            response = await self.call(imap.xoauth2(self.settings.user, token))
+            if response.result == "OK":
+                await self.call(protocol.capability())
+                break
+            self.tokens.invalidate()
+        return response
 
     async def _starttls(self, imap: aioimaplib.IMAP4, context: ssl.SSLContext) -> None:
         protocol = imap.protocol

@@ -26,6 +26,7 @@ from servers.email_mcp.approval_params import SendEmailParams
 from servers.email_mcp.folders import FolderFinder
 from servers.email_mcp.imap import ImapSession, quote_string
 from servers.email_mcp.models import SendResult
+from servers.email_mcp.oauth import TokenSource
 from shared.approvals import Executable
 from shared.errors import AIEError, InvalidInput, ParamsChanged, SmtpError, WrongState
 from shared.faults import crash_point
@@ -59,7 +60,9 @@ class Outbox:
         imap: ImapSession,
         smtp_settings: SmtpSettings | None,
         folders: FolderFinder,
+        tokens: TokenSource | None = None,
     ) -> None:
+        self.tokens = tokens
         self.vault = vault
         self.imap = imap
         self.smtp = smtp_settings
@@ -91,7 +94,7 @@ class Outbox:
                 params={"to": recipients, "subject": params.subject, "edited": list(item.edited)},
             )
             try:
-                reply = await smtp.send(self.smtp, message, recipients)
+                reply = await smtp.send(self.smtp, message, recipients, self.tokens)
             except SmtpError as error:
                 vault.ledger.mark(entry, "started")  # refused before acceptance: safe to retry
                 vault.audit.record(

@@ -30,9 +30,11 @@ from shared.serving import parse_transport, run, setup_logging, tool
 from shared.settings import (
     CoreSettings,
     ImapSettings,
+    MailAuth,
     MailIdentity,
     SmtpSettings,
     load,
+    mail_auth,
     resolve_mail_address,
 )
 from shared.tool_hints import ToolHints
@@ -69,9 +71,11 @@ def build_server(
     smtp: SmtpSettings | None,
     clock: Clock = system_clock,
     address: str | None = None,
+    auth: MailAuth | None = None,
 ) -> MCPServer[Any]:
-    """``address`` is the mailbox's own (AIE_MAIL_ADDRESS); by default the IMAP user."""
-    service = EmailService(core, imap, smtp, clock, address)
+    """``address`` is the mailbox's own (AIE_MAIL_ADDRESS); by default the IMAP user.
+    ``auth``: how the mailbox signs in (password by default, or OAuth 2.0)."""
+    service = EmailService(core, imap, smtp, clock, address, auth)
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[Any]) -> AsyncIterator[None]:
@@ -181,12 +185,18 @@ def main() -> None:
     core = load(CoreSettings, "email-mcp")
     imap = load(ImapSettings, "email-mcp")
     smtp = load(SmtpSettings, "email-mcp") if core.role == "local" else None
+    auth = mail_auth("email-mcp", imap, smtp)
     address = load(MailIdentity, "email-mcp").mail_address
     try:
         resolve_mail_address(address, imap.user)
     except ValueError as error:  # reading and triage still work; drafting says why not
         print(f"email-mcp: setting {error}; drafting is refused until it is set", file=sys.stderr)
-    for secret in (imap.password, smtp.password if smtp else None):
+    for secret in (
+        imap.password,
+        smtp.password if smtp else None,
+        auth.oauth_client_secret,
+        auth.oauth_refresh_token,
+    ):
         register_secret(secret)
     setup_logging()
-    run(build_server(core, imap, smtp, address=address), args)
+    run(build_server(core, imap, smtp, address=address, auth=auth), args)

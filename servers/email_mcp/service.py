@@ -27,12 +27,19 @@ from servers.email_mcp.models import (
     SuggestResult,
     TriageResult,
 )
+from servers.email_mcp.oauth import TokenSource
 from servers.email_mcp.outbox import Outbox
 from servers.email_mcp.parse import parse_message
 from servers.email_mcp.triage import triage_folder
 from shared.clock import Clock, system_clock
 from shared.errors import ImapError, InvalidInput, NotFound, WrongState
-from shared.settings import CoreSettings, ImapSettings, SmtpSettings, resolve_mail_address
+from shared.settings import (
+    CoreSettings,
+    ImapSettings,
+    MailAuth,
+    SmtpSettings,
+    resolve_mail_address,
+)
 from shared.vault import Vault
 
 __all__ = ["EmailService", "Query"]
@@ -80,12 +87,18 @@ class EmailService:
         smtp: SmtpSettings | None,
         clock: Clock = system_clock,
         address: str | None = None,
+        auth: MailAuth | None = None,
     ) -> None:
         self.vault = Vault(core, clock)
         self.imap_settings = imap
-        self._session = ImapSession(imap)
+        self.tokens = (
+            TokenSource(auth, imap.user, core.state_path, clock)
+            if auth is not None and auth.mail_auth == "oauth2"
+            else None
+        )
+        self._session = ImapSession(imap, self.tokens)
         self.folders = FolderFinder(self._session, imap.drafts_folder, imap.sent_folder)
-        self._outbox = Outbox(self.vault, self._session, smtp, self.folders)
+        self._outbox = Outbox(self.vault, self._session, smtp, self.folders, self.tokens)
         try:  # the From of drafts (AIE_MAIL_ADDRESS); sends take theirs from the approval
             self.address, self.address_problem = resolve_mail_address(address or "", imap.user), ""
         except ValueError as error:

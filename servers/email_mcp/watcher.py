@@ -49,7 +49,8 @@ class InboxWatcher:
         poll_s: float = 5.0,
     ) -> None:
         self.service = service
-        self.idle = ImapSession(service.imap_settings)  # IDLE blocks a session: its own one
+        # IDLE blocks a session: its own one (sharing the service's OAuth tokens)
+        self.idle = ImapSession(service.imap_settings, service.tokens)
         self.cycle_s = cycle_s
         self.use_idle = use_idle  # False: poll every ``poll_s`` (servers whose IDLE misbehaves)
         self.poll_s = min(poll_s, cycle_s)

@@ -9,12 +9,14 @@ Follows ../shared/notes/mail-servers.md: root and non-root configs, ``killpg`` t
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import ctypes
 import email
 import email.policy
 import errno
 import grp
+import json
 import logging
 import os
 import pwd
@@ -35,6 +37,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from devstack.oauth_provider import OAuthProvider
 from servers.email_mcp import mutf7
 
 warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
@@ -85,13 +88,13 @@ disable_plaintext_auth = no
 auth_failure_delay = 0
 lda_mailbox_autocreate = yes
 mail_max_userip_connections = 100
-passdb {{
+{oauth_passdb}passdb {{
   driver = passwd-file
   args = scheme=PLAIN {run}/users
 }}
 userdb {{
   driver = static
-  args = uid={uid} gid={gid} home={run}/home/%u
+  args = uid={uid} gid={gid} home={run}/home/%u allow_all_users=yes
 }}
 mail_location = maildir:~/Maildir
 namespace inbox {{
@@ -121,6 +124,24 @@ service anvil {{
     mode = 0
   }}
 }}
+"""
+
+
+# SASL XOAUTH2 and OAUTHBEARER, the tokens checked against the OAuth provider's RFC 7662
+# introspection endpoint (../shared/notes/mail-providers.md)
+OAUTH_PASSDB = """auth_mechanisms = plain login xoauth2 oauthbearer
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {run}/oauth2.conf.ext
+}}
+"""
+OAUTH_CONF = """introspection_mode = post
+introspection_url = {url}
+force_introspection = yes
+username_attribute = email
+active_attribute = active
+active_value = true
 """
 
 
@@ -155,6 +176,32 @@ class _Relay:
 
     def __init__(self, servers: MailServers) -> None:
         self.servers = servers
+
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:  # noqa: N802
+        """SASL XOAUTH2 as Gmail and Microsoft do it: a refused token gets a 334 challenge
+        with a JSON error, the client answers with an empty line, then 535."""
+        initial = args[1] if len(args) > 1 else ""
+        if not initial:
+            answer = await server.challenge_auth("", encode_to_b64=False)
+            initial = answer.decode() if isinstance(answer, bytes) else ""
+        try:
+            fields = dict(
+                part.split("=", 1)
+                for part in base64.b64decode(initial).decode().split("\x01")
+                if "=" in part
+            )
+        except ValueError:
+            fields = {}
+        user = fields.get("user", "")
+        token = fields.get("auth", "").removeprefix("Bearer ")
+        oauth = self.servers.oauth
+        if oauth is not None and user and oauth.user_of(token) == user:
+            return AuthResult(
+                success=True, handled=False, auth_data=LoginPassword(user.encode(), b"")
+            )
+        error = json.dumps({"status": "401", "schemes": "bearer", "scope": "mail"})
+        await server.challenge_auth(error, encode_to_b64=True)
+        return AuthResult(success=False, handled=False)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -224,6 +271,7 @@ class MailServers:
     smtp_plain_port: int = field(default_factory=free_port)
     deliveries: list[Delivery] = field(default_factory=list)
     profile: str = "plain"
+    oauth: OAuthProvider | None = None  # XOAUTH2 on IMAP and SMTP, checked against it
 
     def __post_init__(self) -> None:
         self.run_dir.chmod(0o755)
@@ -313,9 +361,13 @@ class MailServers:
                 login_user=login_user,
                 imap_port=self.imap_port,
                 imaps_port=self.imaps_port,
+                oauth_passdb=OAUTH_PASSDB.format(run=self.run_dir) if self.oauth else "",
                 **PROFILES[self.profile],
             )
         )
+        if self.oauth is not None:
+            conf = OAUTH_CONF.format(url=self.oauth.introspection_url)
+            (self.run_dir / "oauth2.conf.ext").write_text(conf)
 
     def _write_users(self) -> None:
         lines = [f"{name}:{{PLAIN}}{pw}::::::" for name, pw in self.users.items()]

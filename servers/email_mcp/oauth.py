@@ -35,7 +35,7 @@ from shared.settings import MailAuth
 __all__ = ["OAuthRevoked", "TokenSource", "TokenStore", "xoauth2_string"]
 
 log = logging.getLogger("email-mcp.oauth")
-REFRESH_BEFORE = timedelta(seconds=60)
+REFRESH_BEFORE = timedelta(seconds=60)  # or a quarter of a short-lived token
 
 
 class OAuthRevoked(AIEError):
@@ -77,6 +77,7 @@ class TokenStore:
 class _Access:
     token: str
     expires: datetime
+    margin: timedelta  # refreshed this long before it expires
 
 
 class TokenSource:
@@ -99,7 +100,7 @@ class TokenSource:
     async def access_token(self) -> str:
         async with self._lock:
             now = self.clock()
-            if self._access is None or self._access.expires - REFRESH_BEFORE <= now:
+            if self._access is None or self._access.expires - self._access.margin <= now:
                 self._access = await self._refresh(now)
             return self._access.token
 
@@ -142,7 +143,8 @@ class TokenSource:
             self.store.save(str(rotated))
         lifetime = float(token.get("expires_in") or 3600)
         log.info("OAuth access token for %s refreshed (valid %.0f s)", self.user, lifetime)
-        return _Access(access, now + timedelta(seconds=lifetime))
+        margin = min(REFRESH_BEFORE, timedelta(seconds=lifetime / 4))
+        return _Access(access, now + timedelta(seconds=lifetime), margin)
 
     def _login_hint(self, why: str) -> str:
         provider = self.auth.oauth_provider if self.auth.oauth_provider != "custom" else "…"

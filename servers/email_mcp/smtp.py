@@ -87,6 +87,8 @@ async def _send(
         raise SmtpError(
             f"the SMTP server {where} refused the recipients {refused}; nothing was sent"
         ) from None
+    except aiosmtplib.SMTPAuthenticationError:
+        raise  # send() replaces a refused OAuth token once, or says which setting to check
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
         if _is_tls(error):
             raise SmtpError(

@@ -1,0 +1,145 @@
+"""An OAuth 2.0 authorization server on loopback, as Google's and Microsoft's token endpoints
+behave for a mail client: a refresh-token grant gives a short-lived access token (20 s in
+the tests, so that refreshing and reconnecting are exercised) and, like Microsoft, a new
+refresh token each time (the old one stops working). Dovecot checks access tokens against
+its RFC 7662 introspection endpoint (``passdb { driver = oauth2 }``), and the private SMTP
+relay asks :meth:`OAuthProvider.user_of` for SASL XOAUTH2.
+
+    with OAuthProvider(access_ttl_s=20) as provider:
+        refresh = provider.grant("ops@example.test")
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs
+
+__all__ = ["OAuthProvider"]
+
+
+@dataclass
+class _Access:
+    user: str
+    expires: float
+
+
+class OAuthProvider:
+    def __init__(self, access_ttl_s: float = 20.0, rotate: bool = True) -> None:
+        self.access_ttl_s = access_ttl_s
+        self.rotate = rotate
+        self.refreshes = 0
+        self._refresh: dict[str, str] = {}  # refresh token -> user
+        self._access: dict[str, _Access] = {}
+        self._lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.httpd.daemon_threads = True
+        self.port = int(self.httpd.server_address[1])
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def token_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/token"
+
+    @property
+    def introspection_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/introspect"
+
+    def __enter__(self) -> OAuthProvider:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    # -- what a test does as the account's owner or its admin --------------------------------
+    def grant(self, user: str) -> str:
+        """The first refresh token, as the consent screen would give it."""
+        token = "rt-" + secrets.token_urlsafe(24)
+        with self._lock:
+            self._refresh[token] = user
+        return token
+
+    def revoke(self, user: str) -> None:
+        """The owner (or an admin) revokes the app: refresh and access tokens stop working."""
+        with self._lock:
+            self._refresh = {t: u for t, u in self._refresh.items() if u != user}
+            self._access = {t: a for t, a in self._access.items() if a.user != user}
+
+    def expire_access_tokens(self) -> None:
+        """Every access token expires now, as a server-side invalidation does."""
+        with self._lock:
+            self._access.clear()
+
+    def user_of(self, access_token: str) -> str | None:
+        with self._lock:
+            found = self._access.get(access_token)
+        if found is None or found.expires <= time.monotonic():
+            return None
+        return found.user
+
+    # -- the endpoints ------------------------------------------------------------------------
+    def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if form.get("grant_type") != "refresh_token":
+            return 400, {"error": "unsupported_grant_type"}
+        with self._lock:
+            user = self._refresh.get(form.get("refresh_token", ""))
+            if user is None:
+                return 400, {"error": "invalid_grant", "error_description": "token revoked"}
+            self.refreshes += 1
+            access = "at-" + secrets.token_urlsafe(24)
+            self._access[access] = _Access(user, time.monotonic() + self.access_ttl_s)
+            answer: dict[str, Any] = {
+                "access_token": access,
+                "token_type": "Bearer",
+                "expires_in": self.access_ttl_s,
+                "scope": form.get("scope", ""),
+            }
+            if self.rotate:
+                del self._refresh[form["refresh_token"]]
+                rotated = "rt-" + secrets.token_urlsafe(24)
+                self._refresh[rotated] = user
+                answer["refresh_token"] = rotated
+        return 200, answer
+
+    def introspect(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        user = self.user_of(form.get("token", ""))
+        return 200, ({"active": True, "email": user} if user else {"active": False})
+
+
+def _handler(provider: OAuthProvider) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode("utf-8", "replace")
+            form = {k: v[0] for k, v in parse_qs(raw).items()}
+            route = self.path.split("?", 1)[0]
+            if route == "/token":
+                status, body = provider.token(form)
+            elif route == "/introspect":
+                status, body = provider.introspect(form)
+            else:
+                status, body = 404, {"error": "not_found"}
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:  # quiet
+            return
+
+    return Handler

@@ -21,6 +21,8 @@ vault_app = typer.Typer(help="Create and inspect the shared vault.", no_args_is_
 app.add_typer(vault_app, name="vault")
 sync_app = typer.Typer(help="Configure Syncthing for the vault (T007).", no_args_is_help=True)
 app.add_typer(sync_app, name="sync")
+mail_app = typer.Typer(help="The business mailbox: sign in with OAuth 2.0.", no_args_is_help=True)
+app.add_typer(mail_app, name="mail")
 console = Console()
 APPROVAL_ID_HELP = "The request's id, e.g. appr-1a2b3c4d5e6f7a8b"
 
@@ -69,6 +71,58 @@ def vault_archive(
         raise typer.Exit(1) from None
     months = ", ".join(f"{m}: {n}" for m, n in sorted(report.moved.items())) or "nothing"
     console.print(f"Archived {report.total} files from Done/ ({months}).", markup=False)
+
+
+@mail_app.command("login")
+def mail_login(
+    provider: Annotated[str, typer.Argument(help="google or microsoft (or custom)")],
+    show_token: Annotated[
+        bool,
+        typer.Option(
+            "--show-token",
+            help="Print the refresh token once, to put into another machine's .env",
+        ),
+    ] = False,
+) -> None:
+    """Sign the mailbox in (OAuth 2.0) and keep its refresh token on this machine. Uses
+    AIE_OAUTH_CLIENT_ID (and _SECRET, _TENANT) and AIE_IMAP_USER from the settings."""
+    import os
+
+    from orchestrator import mail_login as login
+    from shared.settings import CoreSettings, ImapSettings, MailAuth, load
+
+    if provider not in ("google", "microsoft", "custom"):
+        console.print(
+            "ai-employee mail login: PROVIDER is google, microsoft or custom", markup=False
+        )
+        raise typer.Exit(2)
+    os.environ["AIE_MAIL_AUTH"] = "oauth2"
+    os.environ["AIE_OAUTH_PROVIDER"] = provider
+    program = "ai-employee mail login"
+    core, imap, auth = (
+        load(CoreSettings, program),
+        load(ImapSettings, program),
+        load(MailAuth, program),
+    )
+    flow = login.device_login if auth.device_url else login.loopback_login
+    try:
+        token = flow(auth, lambda text: console.print(text, markup=False, soft_wrap=True))
+        where = login.store_refresh_token(core, auth, imap.user, token)
+    except (login.LoginFailed, OSError) as error:
+        console.print(f"{program}: {error}", markup=False)
+        raise typer.Exit(1) from None
+    console.print(
+        f"Signed in as {imap.user}; the refresh token is kept in {where} (mode 600).",
+        markup=False,
+        soft_wrap=True,
+    )
+    if show_token:
+        console.print(
+            "For another machine (each should have its own sign-in where it can), put this "
+            "into its .env as AIE_OAUTH_REFRESH_TOKEN, then forget it:",
+            markup=False,
+        )
+        print(token["refresh_token"])
 
 
 @app.command()

@@ -200,6 +200,8 @@ _TOKEN_URLS = {
     "google": "https://oauth2.googleapis.com/token",
     "microsoft": "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
 }
+_DEVICE_URLS = {"microsoft": "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/devicecode"}
+_AUTHORIZE_URLS = {"google": "https://accounts.google.com/o/oauth2/v2/auth"}
 _SCOPES = {
     "google": "https://mail.google.com/",
     "microsoft": "https://outlook.office.com/IMAP.AccessAsUser.All "
@@ -221,6 +223,8 @@ class MailAuth(BaseSettings):
     oauth_client_secret: SecretStr | None = None
     oauth_refresh_token: SecretStr | None = None
     oauth_scope: str | None = None
+    oauth_device_url: str | None = Field(default=None, pattern=r"^https?://")
+    oauth_authorize_url: str | None = Field(default=None, pattern=r"^https?://")
 
     @model_validator(mode="after")
     def _oauth_complete(self) -> MailAuth:
@@ -245,6 +249,18 @@ class MailAuth(BaseSettings):
         if self.oauth_token_url:
             return self.oauth_token_url
         return _TOKEN_URLS[self.oauth_provider or "google"].format(tenant=self.oauth_tenant)
+
+    @property
+    def device_url(self) -> str | None:
+        """Where the device-code flow starts (Microsoft allows it for mail; Google not)."""
+        preset = _DEVICE_URLS.get(self.oauth_provider or "")
+        url = self.oauth_device_url or preset
+        return url.format(tenant=self.oauth_tenant) if url else None
+
+    @property
+    def authorize_url(self) -> str | None:
+        """Where the browser sign-in (with a redirect to this machine) starts."""
+        return self.oauth_authorize_url or _AUTHORIZE_URLS.get(self.oauth_provider or "")
 
     @property
     def scope(self) -> str:

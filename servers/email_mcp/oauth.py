@@ -15,17 +15,20 @@ google-auth and msal, each cover one of them and bring their own HTTP stacks).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
+from authlib.integrations.httpx_client import OAuth2Client
 
 from shared.audit import register_secret
 from shared.clock import Clock, system_clock
@@ -63,6 +66,19 @@ class TokenStore:
             return None
         token = data.get("refresh_token")
         return str(token) if token else None
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """One refresh at a time across this machine's processes (the agent's server, the
+        inbox watcher, a Claude Code session's server): with a provider that rotates refresh
+        tokens, two refreshing with the same token would leave one refused."""
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
 
     def save(self, refresh_token: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -105,6 +121,14 @@ class TokenSource:
             return self._access.token
 
     async def _refresh(self, now: datetime) -> _Access:
+        """In a worker thread: it waits for the machine-wide lock, then for the endpoint."""
+        return await asyncio.to_thread(self._refresh_locked, now)
+
+    def _refresh_locked(self, now: datetime) -> _Access:
+        with self.store.locked():
+            return self._refresh_now(now)
+
+    def _refresh_now(self, now: datetime) -> _Access:
         auth = self.auth
         refresh = self.store.load() or (
             auth.oauth_refresh_token.get_secret_value() if auth.oauth_refresh_token else None
@@ -112,15 +136,15 @@ class TokenSource:
         if not refresh:
             raise OAuthRevoked(self._login_hint("no refresh token is stored"))
         secret = auth.oauth_client_secret.get_secret_value() if auth.oauth_client_secret else None
-        client = AsyncOAuth2Client(
+        client = OAuth2Client(
             client_id=auth.oauth_client_id,
             client_secret=secret,
             token_endpoint_auth_method="client_secret_post" if secret else "none",
             timeout=30,
         )
         try:
-            async with client:
-                token: dict[str, Any] = await client.refresh_token(
+            with client:
+                token: dict[str, Any] = client.refresh_token(
                     auth.token_url, refresh_token=refresh, scope=auth.scope or None
                 )
         except OAuthError as error:

@@ -178,3 +178,15 @@ async def test_the_rotated_refresh_token_is_kept_privately(
     assert len((await again.triage()).created) == 1
     await again.close()
     _no_token_in(vault_path, [first, stored.read_text().split('"refresh_token": "')[1][:20]])
+
+
+async def test_processes_that_share_a_sign_in_never_spend_each_others_token(
+    provider: OAuthProvider, vault_path: Path
+) -> None:
+    """The agent's email server, the inbox watcher and a Claude Code session's server share
+    this machine's refresh token; with rotation, two refreshing at once would leave one
+    refused ("revoked"). They take turns, each with the newest token."""
+    auth = _auth(provider, provider.grant(USER))
+    sources = [TokenSource(auth, USER, vault_path.parent / "state") for _ in range(4)]
+    tokens = await asyncio.gather(*(s.access_token() for s in sources))
+    assert len(set(tokens)) == 4 and provider.refreshes == 4

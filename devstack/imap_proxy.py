@@ -40,9 +40,22 @@ def _refused(line: bytes) -> bool:
     return False
 
 
+def _verb(line: bytes) -> str:
+    """``UID SEARCH``, ``SELECT``, ...: what a command line asks (literal data: ``-``)."""
+    words = line.split()
+    if len(words) < 2 or not words[0].isalnum():
+        return "-"
+    verb = words[1].decode("ascii", "replace").upper()
+    if verb == "UID" and len(words) > 2:
+        verb += " " + words[2].decode("ascii", "replace").upper()
+    return verb
+
+
 class ImapProxy:
-    def __init__(self, upstream_port: int, host: str = "127.0.0.1") -> None:
+    def __init__(self, upstream_port: int, host: str = "127.0.0.1", exchange: bool = True) -> None:
         self.upstream = (host, upstream_port)
+        self.exchange = exchange  # False: pass everything on, only count the commands
+        self.commands: list[str] = []  # the verb of each command a client sent
         with socket.socket() as probe:
             probe.bind((host, 0))
             self.port = int(probe.getsockname()[1])
@@ -92,10 +105,11 @@ class ImapProxy:
         except OSError:
             writer.close()
             return
-        pump = asyncio.ensure_future(self._from_server(up_reader, writer))
+        pump = asyncio.ensure_future(self._from_server(up_reader, writer, self.exchange))
         try:
             while line := await reader.readline():
-                if _refused(line):
+                self.commands.append(_verb(line))
+                if self.exchange and _refused(line):
                     self.refused.append(line)
                     tag = line.split(b" ", 1)[0]
                     writer.write(tag + b" BAD Command Argument Error. 11\r\n")
@@ -113,12 +127,16 @@ class ImapProxy:
             writer.close()
 
     @staticmethod
-    async def _from_server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _from_server(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, exchange: bool
+    ) -> None:
         try:
             while line := await reader.readline():
-                if b"PERMANENTFLAGS (" in line:
+                if not exchange:
+                    pass
+                elif b"PERMANENTFLAGS (" in line:
                     line = line.replace(b" \\*)", b")").replace(b"(\\*)", b"()")
-                if line.startswith(b"* CAPABILITY") or b"[CAPABILITY " in line:
+                if exchange and (line.startswith(b"* CAPABILITY") or b"[CAPABILITY " in line):
                     line = line.replace(b" SPECIAL-USE", b"").replace(b" LIST-EXTENDED", b"")
                 writer.write(line)
                 if m := _LITERAL.search(line):

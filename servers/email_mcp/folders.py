@@ -64,6 +64,7 @@ class FolderFinder:
         self.session = session
         self.explicit = {"\\Drafts": drafts, "\\Sent": sent}
         self._found: dict[str, str] = {}
+        self._mailboxes: list[Mailbox] | None = None
 
     async def drafts(self) -> str:
         return await self._folder("\\Drafts")
@@ -91,8 +92,11 @@ class FolderFinder:
         return self._found[flag]
 
     async def _list(self) -> list[Mailbox]:
-        async with self.session.use() as imap:
-            response = await self.session.call(imap.list('""', '"*"'))
-        if response.result != "OK":
-            raise ImapError(f"the IMAP server {self.session.where} refused to list its folders")
-        return parse_list(response.lines)
+        if self._mailboxes is None:
+            async with self.session.use() as imap:
+                response = await self.session.call(imap.list('""', '"*"'))
+            if response.result != "OK":
+                where = self.session.where
+                raise ImapError(f"the IMAP server {where} refused to list its folders")
+            self._mailboxes = parse_list(response.lines)
+        return self._mailboxes

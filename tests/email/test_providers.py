@@ -11,10 +11,13 @@ mail went out, the ledger stayed at "accepted", every retry failed)."""
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import email
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +27,11 @@ from mcp import Client, StdioServerParameters
 
 from devstack.imap_proxy import ImapProxy
 from devstack.mail_servers import MailServers
+from devstack.oauth_provider import OAuthProvider
 from devstack.stack import wait_until
 from servers.email_mcp.server import build_server as build_email
 from servers.vault_mcp.server import build_server as build_vault
-from shared.settings import ImapSettings
+from shared.settings import ImapSettings, MailAuth, SmtpSettings
 from tests.support.approving import approve_request
 from tests.support.mail_fixtures import ensure_dovecot, imap_settings, incoming, smtp_settings
 from tests.support.tool_calls import error_text, ok
@@ -35,39 +39,53 @@ from tests.support.tool_calls import error_text, ok
 pytestmark = [pytest.mark.anyio, pytest.mark.clock]
 
 
+@dataclass
+class Profile:
+    mail: MailServers
+    imap: ImapSettings
+    smtp: SmtpSettings
+    auth: MailAuth | None  # OAuth 2.0 (XOAUTH2) for gmail and outlook
+    imap_proxy: ImapProxy  # in front of Dovecot: counts commands; refuses as Exchange on outlook
+
+
 @pytest.fixture(params=["plain", "gmail", "outlook"])
-def provider(request: pytest.FixtureRequest) -> Iterator[tuple[MailServers, ImapSettings]]:
+def provider(request: pytest.FixtureRequest) -> Iterator[Profile]:
+    """The mailbox as each provider has it: plain (passwords), gmail and outlook (XOAUTH2
+    against a token endpoint with 20 s tokens, their folders, their SMTP filing the Sent
+    copy; outlook behind the Exchange proxy and rewriting Message-IDs)."""
     ensure_dovecot()
-    with MailServers(profile=request.param) as servers:
-        if request.param != "outlook":
-            yield servers, imap_settings(servers)
+    name = request.param
+    with contextlib.ExitStack() as stack:
+        oauth = stack.enter_context(OAuthProvider(access_ttl_s=20)) if name != "plain" else None
+        mail = stack.enter_context(MailServers(profile=name, oauth=oauth))
+        proxy = stack.enter_context(ImapProxy(mail.imap_port, exchange=name == "outlook"))
+        through = {"port": proxy.port, "security": "none"}
+        if oauth is None:
+            imap = imap_settings(mail).model_copy(update=through)
+            yield Profile(mail, imap, smtp_settings(mail), None, proxy)
             return
-        with ImapProxy(servers.imap_port) as exchange:
-            yield (
-                servers,
-                ImapSettings(
-                    host="127.0.0.1",
-                    port=exchange.port,
-                    user="ops@example.test",
-                    password=servers.users["ops@example.test"],
-                    security="none",
-                    timeout_s=10,
-                ),
-            )
+        auth = MailAuth(
+            mail_auth="oauth2",
+            oauth_provider="custom",
+            oauth_token_url=oauth.token_url,
+            oauth_client_id="aie-test-client",
+            oauth_refresh_token=oauth.grant("ops@example.test"),
+        )
+        imap = imap_settings(mail).model_copy(update={"password": None, **through})
+        # as AIE_SMTP_SENT_COPY=auto decides for the providers' real hosts
+        smtp = smtp_settings(mail).model_copy(update={"password": None, "sent_copy": "provider"})
+        yield Profile(mail, imap, smtp, auth, proxy)
 
 
 async def test_us1_on_each_provider(
-    provider: tuple[MailServers, ImapSettings], make_settings: Any, vault_path: Path, clock: Any
+    provider: Profile, make_settings: Any, vault_path: Path, clock: Any
 ) -> None:
-    mail, imap = provider
-    smtp = smtp_settings(mail)
-    if mail.profile != "plain":  # as AIE_SMTP_SENT_COPY=auto decides for their real hosts
-        smtp = smtp.model_copy(update={"sent_copy": "provider"})
+    mail, imap, smtp, auth = provider.mail, provider.imap, provider.smtp, provider.auth
     mail.deliver("ops@example.test", incoming())
     async with (
-        Client(build_email(make_settings("cloud"), imap, None, clock)) as cloud_mail,
+        Client(build_email(make_settings("cloud"), imap, None, clock, auth=auth)) as cloud_mail,
         Client(build_vault(make_settings("cloud"), clock)) as cloud_vault,
-        Client(build_email(make_settings("local"), imap, smtp, clock)) as local_mail,
+        Client(build_email(make_settings("local"), imap, smtp, clock, auth=auth)) as local_mail,
     ):
         (task_id,) = (await ok(cloud_mail, "mail_triage"))["created"]
         await ok(cloud_vault, "task_claim", task_id=task_id)
@@ -89,6 +107,10 @@ async def test_us1_on_each_provider(
     assert len(mail.messages("ops@example.test", mail.sent)) == 1  # one copy in Sent
     assert mail.messages("ops@example.test", mail.drafts) == []  # the draft went
     assert len(mail.deliveries) == 1
+    commands = collections.Counter(c for c in provider.imap_proxy.commands if c != "-")
+    total = sum(commands.values())
+    print(f"US1 on {mail.profile}: 7 tool calls, {total} IMAP commands {dict(commands)}")
+    assert provider.imap_proxy.refused == []
 
 
 async def test_no_sent_folder_stops_before_sending(

@@ -61,6 +61,8 @@ def run_agent(role: Role, interval_s: float, max_passes: int | None = None) -> i
     if "email" in servers:  # the same one clear line email-mcp would give, before starting
         mail_address(load(ImapSettings, program), program)
     setup_logging()
+    # one state directory for the agent, its servers and its Claude Code sessions' servers
+    os.environ["AIE_STATE_DIR"] = str(core.state_path)
     if role == "local":  # state that grows per request: finished executions a month old
         pruned = ExecutionLedger(core.state_path).prune(LEDGER_KEPT)
         if pruned:

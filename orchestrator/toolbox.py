@@ -17,7 +17,7 @@ __all__ = ["SERVERS", "ToolBox", "ToolFailed"]
 
 SERVERS = ("vault", "email", "odoo")
 log = logging.getLogger("ai-employee")
-_PASS_THROUGH = ("PATH", "HOME", "LANG", "TZ")
+_PASS_THROUGH = ("PATH", "HOME", "LANG", "TZ", "XDG_STATE_HOME")
 
 
 Result = TypeVar("Result", bound=BaseModel)

@@ -145,10 +145,23 @@ active_value = true
 """
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port free now and not handed out before by this process.
+
+    The kernel may give the same ephemeral port to two binds in a row once the first socket
+    is closed; two listeners of one server picked that way collide (Dovecot refuses the
+    configuration: "duplicate listener").
+    """
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def _die_with_parent() -> None:
@@ -387,7 +400,7 @@ class MailServers:
             if self._proc.poll() is not None:
                 out = self._proc.stdout.read().decode() if self._proc.stdout else ""
                 self._proc = None
-                if "Address already in use" in out:
+                if "Address already in use" in out or "duplicate listener" in out:
                     raise _PortTaken(out)
                 raise RuntimeError(f"dovecot exited: {out}")
             try:

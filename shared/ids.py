@@ -1,4 +1,8 @@
-"""Identifiers that are safe file names: task ids, approval ids, and their validation."""
+"""Identifiers that are safe file names: task ids, approval ids, and their validation.
+
+The tools' JSON schemas carry the same rule as a ``pattern`` and ``maxLength``
+(:data:`TASK_ID_PATTERN`, :data:`APPROVAL_ID_PATTERN`), so a model sees it before it calls;
+the checks here stay the ones that decide, with their error messages."""
 
 from __future__ import annotations
 
@@ -6,11 +10,14 @@ import hashlib
 import re
 import secrets
 from datetime import datetime
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, Field
 
 __all__ = [
+    "APPROVAL_ID_PATTERN",
+    "MAX_ID_LEN",
+    "TASK_ID_PATTERN",
     "ApprovalId",
     "TaskId",
     "approval_id_for",
@@ -20,7 +27,10 @@ __all__ = [
     "task_id_for",
 ]
 
-_ID_RE: Final = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
+TASK_ID_PATTERN: Final = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$"
+# the task id rule for an id that starts with 'appr-' (check_approval_id)
+APPROVAL_ID_PATTERN: Final = r"^appr(?:-[a-z0-9]+)+$"
+_ID_RE: Final = re.compile(TASK_ID_PATTERN)
 MAX_ID_LEN: Final = 64
 
 
@@ -47,15 +57,27 @@ def check_approval_id(value: str) -> str:
     return _check("approval id", value, "approval_list or approval_request")
 
 
+def _id_schema(pattern: str) -> dict[str, Any]:
+    # in the schema only: pydantic's own pattern check would answer first, with a message
+    # that names a regular expression instead of the rule
+    return {"pattern": pattern, "maxLength": MAX_ID_LEN}
+
+
 TaskId = Annotated[
     str,
     AfterValidator(check_task_id),
-    Field(description="Task id, e.g. email-3f9a0c1d2b4e, as task_list or task_create returns it"),
+    Field(
+        description="Task id, e.g. email-3f9a0c1d2b4e, as task_list or task_create returns it",
+        json_schema_extra=_id_schema(TASK_ID_PATTERN),
+    ),
 ]
 ApprovalId = Annotated[
     str,
     AfterValidator(check_approval_id),
-    Field(description="Approval id, e.g. appr-1a2b3c4d5e6f7a8b, as approval_list returns it"),
+    Field(
+        description="Approval id, e.g. appr-1a2b3c4d5e6f7a8b, as approval_list returns it",
+        json_schema_extra=_id_schema(APPROVAL_ID_PATTERN),
+    ),
 ]
 
 

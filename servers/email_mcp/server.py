@@ -6,11 +6,9 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
 from mcp.server import MCPServer
-from pydantic import Field
 
 from servers.email_mcp.models import (
     DraftResult,
@@ -20,6 +18,24 @@ from servers.email_mcp.models import (
     SendResult,
     SuggestResult,
     TriageResult,
+)
+from servers.email_mcp.params import (
+    Before,
+    DraftId,
+    Folder,
+    Limit,
+    Offset,
+    ReplyAll,
+    ReplyBody,
+    SearchBody,
+    SearchFrom,
+    SearchMessageId,
+    SearchSubject,
+    Since,
+    TriageBatch,
+    Uid,
+    UnseenOnly,
+    Validity,
 )
 from servers.email_mcp.service import EmailService, Query
 from shared.audit import register_secret
@@ -46,19 +62,6 @@ READ = HINTS.read
 WRITE = HINTS.write
 SEND = HINTS.irreversible
 
-
-Folder = Annotated[str, Field(min_length=1, max_length=200, description="IMAP folder")]
-Uid = Annotated[int, Field(ge=1, description="The message's uid, as mail_list returns it")]
-Limit = Annotated[int, Field(ge=1, le=1000)]
-Text = Annotated[str | None, Field(max_length=500)]
-Validity = Annotated[
-    int | None,
-    Field(
-        ge=1,
-        description="The folder's UIDVALIDITY the uid came with (a task's meta has it); "
-        "when it changed, the call fails instead of reading another mail",
-    ),
-]
 
 INSTRUCTIONS = """The business mailbox. mail_triage turns new mail into vault tasks;
 mail_get reads one; mail_draft_reply saves a threaded reply in Drafts; mail_request_send asks
@@ -88,31 +91,31 @@ def build_server(
         "email", version="0.1.0", instructions=INSTRUCTIONS, lifespan=lifespan
     )
 
-    @tool(mcp, READ)
+    @tool(mcp, READ, title="List mail")
     async def mail_list(
         folder: Folder = "INBOX",
-        unseen_only: bool = False,
-        since: date | None = None,
-        before: date | None = None,
+        unseen_only: UnseenOnly = False,
+        since: Since = None,
+        before: Before = None,
         limit: Limit = 50,
-        offset: Annotated[int, Field(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> MailListResult:
         """List messages in a folder, newest first, a page at a time (next_offset pages on).
         Each has uid, message_id, from, subject and date; read one with mail_get."""
         return await service.list_mail(folder, Query(unseen_only, since, before), limit, offset)
 
-    @tool(mcp, READ)
+    @tool(mcp, READ, title="Search mail")
     async def mail_search(
         folder: Folder = "INBOX",
-        from_address: Text = None,
-        subject: Text = None,
-        text: Text = None,
-        since: date | None = None,
-        before: date | None = None,
-        unseen_only: bool = False,
-        message_id: Text = None,
+        from_address: SearchFrom = None,
+        subject: SearchSubject = None,
+        text: SearchBody = None,
+        since: Since = None,
+        before: Before = None,
+        unseen_only: UnseenOnly = False,
+        message_id: SearchMessageId = None,
         limit: Limit = 50,
-        offset: Annotated[int, Field(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> MailListResult:
         """Search a folder by sender, subject, text, Message-ID and dates (all given
         criteria must match), newest first."""
@@ -121,7 +124,7 @@ def build_server(
         query = Query(unseen_only, since, before, from_address, subject, text, message_id)
         return await service.list_mail(folder, query, limit, offset)
 
-    @tool(mcp, READ)
+    @tool(mcp, READ, title="Read a mail")
     async def mail_get(
         uid: Uid, folder: Folder = "INBOX", uidvalidity: Validity = None
     ) -> MailMessage:
@@ -129,18 +132,11 @@ def build_server(
         no text part), attachments as name, type and size, and the threading ids."""
         return await service.get(uid, folder, uidvalidity)
 
-    @tool(mcp, WRITE)
+    @tool(mcp, WRITE, title="Draft a reply")
     async def mail_draft_reply(
         uid: Uid,
-        body: Annotated[
-            str,
-            Field(
-                min_length=1,
-                max_length=100_000,
-                description="Your reply's text; greeting included, signature and quote are added",
-            ),
-        ],
-        reply_all: bool = False,
+        body: ReplyBody,
+        reply_all: ReplyAll = False,
         folder: Folder = "INBOX",
         uidvalidity: Validity = None,
     ) -> DraftResult:
@@ -148,21 +144,19 @@ def build_server(
         the handbook's signature) in the Drafts folder. Next: mail_request_send."""
         return await service.draft_reply(uid, body, reply_all, folder, uidvalidity)
 
-    @tool(mcp, WRITE)
-    async def mail_request_send(
-        task_id: TaskId, draft_id: Annotated[str, Field(max_length=40)]
-    ) -> SendRequestResult:
+    @tool(mcp, WRITE, title="Ask to send a draft")
+    async def mail_request_send(task_id: TaskId, draft_id: DraftId) -> SendRequestResult:
         """Ask a person to approve sending a draft: writes the approval request with the
         whole message in the vault. Nothing is sent until it is approved."""
         return await service.request_send(task_id, draft_id)
 
-    @tool(mcp, WRITE)
-    async def mail_triage(batch: Annotated[int, Field(ge=1, le=1000)] = 200) -> TriageResult:
+    @tool(mcp, WRITE, title="Triage new mail")
+    async def mail_triage(batch: TriageBatch = 200) -> TriageResult:
         """Turn unseen mail into Needs_Action/email/ tasks, once per Message-ID. A backlog
         is worked in batches: call again while remaining > 0."""
         return await service.triage(batch)
 
-    @tool(mcp, READ)
+    @tool(mcp, READ, title="Suggest a reply")
     async def mail_suggest_reply(
         uid: Uid, folder: Folder = "INBOX", uidvalidity: Validity = None
     ) -> SuggestResult:
@@ -176,7 +170,7 @@ def build_server(
         return await service.send_approved(approval_id)
 
     if core.role == "local":
-        tool(mcp, SEND)(mail_send_approved)
+        tool(mcp, SEND, title="Send an approved reply")(mail_send_approved)
     return mcp
 
 

@@ -6,6 +6,7 @@ adapters. Reading, drafting and asking to send are here; the service hands its a
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -29,8 +30,10 @@ from servers.email_mcp.models import (
 )
 from servers.email_mcp.oauth import TokenSource
 from servers.email_mcp.outbox import Outbox
+from servers.email_mcp.params import DRAFT_ID_PATTERN
 from servers.email_mcp.parse import parse_message
 from servers.email_mcp.triage import triage_folder
+from shared.budget import fitting
 from shared.clock import Clock, system_clock
 from shared.errors import ImapError, InvalidInput, NotFound, WrongState
 from shared.settings import (
@@ -117,6 +120,9 @@ class EmailService:
         by_uid = {f.uid: f for f in fetched}
         messages = [self._summary(by_uid[u], folder) for u in page if u in by_uid]
         following = offset + limit
+        if (fit := fitting(messages)) < len(messages):  # too long for one reply
+            following = offset + page.index(messages[fit].uid)
+            messages = messages[:fit]
         return MailListResult(
             folder=folder,
             uidvalidity=info.uidvalidity,
@@ -252,6 +258,8 @@ class EmailService:
 
     async def load_draft(self, draft_id: str) -> MailMessage:
         try:
+            if not re.fullmatch(DRAFT_ID_PATTERN, draft_id):
+                raise ValueError(draft_id)
             validity, uid = (int(part) for part in draft_id.split("-", 1))
         except ValueError:
             raise InvalidInput(

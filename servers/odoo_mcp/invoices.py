@@ -13,10 +13,12 @@ from servers.odoo_mcp.models import (
     Invoice,
     InvoiceLineIn,
     InvoiceListResult,
+    InvoiceState,
     MoveType,
 )
 from servers.odoo_mcp.partners import resolve_partner
 from servers.odoo_mcp.rpc import OdooRefused
+from shared.budget import fitting
 from shared.errors import InvalidInput
 
 __all__ = ["DraftSpec", "InvoiceFilter", "account_summary", "create_draft", "list_invoices"]
@@ -134,7 +136,7 @@ async def _payment_term_id(books: OdooBooks, name: str) -> int:
 
 @dataclass
 class InvoiceFilter:
-    state: str | None = None
+    state: InvoiceState | None = None
     move_type: MoveType | None = None
     partner: int | str | None = None
     date_from: dt.date | None = None
@@ -166,10 +168,10 @@ async def list_invoices(
     rows = await books.move_rows(
         domain, limit=limit, offset=offset, order="invoice_date desc, id desc"
     )
-    next_offset = offset + len(rows) if offset + len(rows) < total else None
-    return InvoiceListResult(
-        total=total, invoices=[books.row(r) for r in rows], next_offset=next_offset
-    )
+    found = [books.row(r) for r in rows]
+    found = found[: fitting(found)]  # a page too long for one reply is cut shorter
+    next_offset = offset + len(found) if offset + len(found) < total else None
+    return InvoiceListResult(total=total, invoices=found, next_offset=next_offset)
 
 
 async def account_summary(books: OdooBooks) -> AccountSummary:

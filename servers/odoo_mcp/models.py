@@ -15,6 +15,7 @@ __all__ = [
     "InvoiceLineIn",
     "InvoiceListResult",
     "InvoiceRow",
+    "InvoiceState",
     "MoveType",
     "Partner",
     "PartnerCreateResult",
@@ -24,6 +25,7 @@ __all__ = [
 ]
 
 MoveType = Literal["out_invoice", "in_invoice", "out_refund", "in_refund"]
+InvoiceState = Literal["draft", "posted", "cancel"]
 MOVE_LABELS: dict[str, str] = {
     "out_invoice": "customer invoice",
     "in_invoice": "vendor bill",
@@ -39,8 +41,15 @@ class InvoiceLineIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    description: str = Field(min_length=1, max_length=1000)
-    quantity: float = Field(default=1.0, gt=0, le=1e9, allow_inf_nan=False)
+    description: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="What the line is for, as the invoice shows it, e.g. 'Consulting, "
+        "November (10 h)'",
+    )
+    quantity: float = Field(
+        default=1.0, gt=0, le=1e9, allow_inf_nan=False, description="How many (default 1)"
+    )
     price_unit: float = Field(
         ge=0, le=1e12, allow_inf_nan=False, description="Unit price before tax, not negative"
     )

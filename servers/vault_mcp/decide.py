@@ -101,4 +101,4 @@ def register_approval_decide(
             approval_id, form.decision == "approve", form.reason, request.digest, "elicitation"
         )
 
-    tool(mcp, annotations)(approval_decide)
+    tool(mcp, annotations, title="Ask the person to decide")(approval_decide)

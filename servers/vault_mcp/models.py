@@ -94,8 +94,12 @@ class DashboardResult(BaseModel):
 
 
 class AuditQueryResult(BaseModel):
-    events: list[dict[str, Any]]
-    total: int
+    events: list[dict[str, Any]] = Field(description="Oldest first")
+    total: int = Field(description="Events matching, before paging")
+    offset: int = Field(default=0, description="How many newer matching events were skipped")
+    next_offset: int | None = Field(
+        default=None, description="Pass as offset to read the older events, if any"
+    )
 
 
 class VaultStatus(BaseModel):

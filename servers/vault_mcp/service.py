@@ -28,6 +28,7 @@ from servers.vault_mcp.models import (
 )
 from servers.vault_mcp.status import collect_status, status_markdown
 from shared.approvals import ApprovalState, DecidedVia, Shown
+from shared.budget import compact, fitting
 from shared.clock import Clock, system_clock
 from shared.errors import InvalidInput
 from shared.ids import check_task_id
@@ -36,7 +37,12 @@ from shared.tasks import TaskState
 from shared.vault import Vault
 from shared.vault_files import read_vault_bytes
 
-__all__ = ["VaultService"]
+__all__ = ["EVENT_MAX_CHARS", "VaultService"]
+
+# an audit event longer than this is shown by its identity fields only (a triage pass that
+# met a thousand bad mails lists them all in one event)
+EVENT_MAX_CHARS = 4_000
+_EVENT_KEYS = ("ts", "actor", "action", "target", "approval_id", "result", "detail")
 
 
 class VaultService:
@@ -62,6 +68,9 @@ class VaultService:
         self, state: TaskState, domain: str | None, agent: str | None, limit: int, offset: int
     ) -> TaskListResult:
         tasks, total = self.vault.tasks.page(state, domain, agent, limit, offset)
+        if (fit := fitting(tasks)) < len(tasks):  # too long for one reply: a shorter page
+            limit = fit
+            tasks, total = self.vault.tasks.page(state, domain, agent, limit, offset)
         following = offset + limit
         return TaskListResult(
             tasks=tasks,
@@ -121,6 +130,9 @@ class VaultService:
         self, state: ApprovalState | None, limit: int = 100, offset: int = 0
     ) -> ApprovalListResult:
         page, total = self.vault.approvals.page(state, limit, offset)
+        if (fit := fitting(page)) < len(page):  # too long for one reply: a shorter page
+            limit = fit
+            page, total = self.vault.approvals.page(state, limit, offset)
         following = offset + limit
         return ApprovalListResult(
             approvals=page,
@@ -174,7 +186,10 @@ class VaultService:
         target: str | None,
         actor: str | None,
         limit: int,
+        offset: int = 0,
     ) -> AuditQueryResult:
+        """The newest ``limit`` matching events after skipping ``offset`` newer ones, oldest
+        first, cut shorter when they would not fit one reply."""
         if since is not None and since.tzinfo is None:
             raise InvalidInput("since needs a time zone, e.g. 2026-11-25T10:00:00Z")
         events = [
@@ -184,4 +199,27 @@ class VaultService:
             and (target is None or e.get("target") == target)
             and (actor is None or e.get("actor") == actor)
         ]
-        return AuditQueryResult(events=events[-limit:], total=len(events))
+        end = max(len(events) - offset, 0)
+        newest_first = [_shown(e) for e in reversed(events[max(end - limit, 0) : end])]
+        page = newest_first[: fitting(newest_first)]
+        start = end - len(page)
+        return AuditQueryResult(
+            events=page[::-1],
+            total=len(events),
+            offset=offset,
+            next_offset=offset + len(page) if start > 0 else None,
+        )
+
+
+def _shown(event: dict[str, Any]) -> dict[str, Any]:
+    """The event as it is, or, when too long to show, its identity fields shortened."""
+    if len(compact(event)) <= EVENT_MAX_CHARS:
+        return event
+    short = {
+        key: value if isinstance(value, str | int | float | bool | None) else compact(value)
+        for key, value in event.items()
+        if key in _EVENT_KEYS
+    }
+    return {
+        key: value[:500] if isinstance(value, str) else value for key, value in short.items()
+    } | {"truncated": True}

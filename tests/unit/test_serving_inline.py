@@ -26,7 +26,7 @@ class Where(BaseModel):
 def _server(inline: bool) -> MCPServer[Any]:
     mcp: MCPServer[Any] = MCPServer("probe")
 
-    @tool(mcp, ToolHints(open_world=False).read, inline=inline)
+    @tool(mcp, ToolHints(open_world=False).read, title="Where it ran", inline=inline)
     def where(n: Annotated[int, Field(ge=0, le=10, description="A small number")]) -> Where:
         """Report the thread the tool ran on,
         and twice ``n``."""

@@ -136,6 +136,33 @@ def status(
 
 
 @app.command()
+def doctor(
+    role: Annotated[
+        str | None, typer.Option(help="cloud or local (default: AIE_ROLE)", show_default=False)
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="One JSON object, for monitoring")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option(min=0.5, help="Seconds each service is given to answer")
+    ] = 10.0,
+) -> None:
+    """Check this machine's setup for its role: settings, vault, sync, mail, Odoo, Claude
+    Code and PM2, each for real, with how to fix what fails. Exit code 1 on any failure."""
+    import os
+
+    from dotenv import dotenv_values
+
+    from orchestrator.doctor import run_doctor
+
+    chosen = role or os.environ.get("AIE_ROLE") or dotenv_values(".env").get("AIE_ROLE") or ""
+    if chosen not in ("cloud", "local"):
+        console.print("ai-employee doctor: give --role cloud|local or set AIE_ROLE", markup=False)
+        raise typer.Exit(2)
+    raise typer.Exit(run_doctor(Console(), chosen, json_output, timeout))  # type: ignore[arg-type]
+
+
+@app.command()
 def approve(
     approval_id: Annotated[str, typer.Argument(help=APPROVAL_ID_HELP)],
 ) -> None:

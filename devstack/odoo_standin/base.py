@@ -17,6 +17,9 @@ GROUP_USER = "base.group_user"
 GROUP_SYSTEM = "base.group_system"
 GROUP_INVOICE = "account.group_account_invoice"
 GROUP_MANAGER = "account.group_account_manager"
+GROUP_READONLY = "account.group_account_readonly"
+# our addon's group (deployment/odoo_addons/aie_draft_only): the cloud's Odoo user
+GROUP_DRAFT_ONLY = "aie_draft_only.group_draft_only"
 
 
 def _password_ok(row: Row, password: Any) -> bool:

@@ -5,8 +5,9 @@ key given replaces the default list or dict as a whole. Users take a ``role``:
 
 - ``accountant``: Internal User + ``account.group_account_invoice`` (may post, may pay) +
   ``account.group_account_manager``;
-- ``draft-only``: Internal User only (reads, creates and edits drafts; posting and payment
-  registration raise ``AccessError``);
+- ``draft-only``: Internal User + our addon's ``aie_draft_only.group_draft_only`` (which
+  implies ``account.group_account_readonly``, as in Odoo): reads, creates and edits drafts;
+  posting and payment registration raise ``AccessError``;
 
 plus optional extra ``groups`` (external ids) and ``api_keys`` (accepted as passwords).
 Record ids follow Odoo's usual layout: company 1, ``__system__`` uid 1, the first seeded user
@@ -19,7 +20,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .base import GROUP_INVOICE, GROUP_MANAGER, GROUP_SYSTEM, GROUP_USER
+from .base import (
+    GROUP_DRAFT_ONLY,
+    GROUP_INVOICE,
+    GROUP_MANAGER,
+    GROUP_READONLY,
+    GROUP_SYSTEM,
+    GROUP_USER,
+)
 from .models import SPECS
 from .orm import Env, Knobs
 from .store import Store
@@ -176,13 +184,22 @@ DEFAULT_SEED: dict[str, Any] = {
 }
 ROLES = {
     "accountant": [GROUP_USER, GROUP_INVOICE, GROUP_MANAGER],
-    "draft-only": [GROUP_USER],
+    "draft-only": [GROUP_USER, GROUP_READONLY, GROUP_DRAFT_ONLY],
 }
 GROUPS = {
     GROUP_USER: ("Internal User", "User types / Internal User"),
     GROUP_SYSTEM: ("Settings", "Administration / Settings"),
     GROUP_INVOICE: ("Billing", "Invoicing / Billing"),
     GROUP_MANAGER: ("Administrator", "Invoicing / Administrator"),
+    # names as a real Odoo 18 with our addon gives them
+    GROUP_READONLY: (
+        "Show Accounting Features - Readonly",
+        "Technical / Show Accounting Features - Readonly",
+    ),
+    GROUP_DRAFT_ONLY: (
+        "AI Employee: draft invoices only",
+        "Technical / AI Employee: draft invoices only",
+    ),
 }
 CURRENCIES = {"USD": "$", "EUR": "€"}
 

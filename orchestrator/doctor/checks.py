@@ -56,8 +56,10 @@ def skipped(area: str, names: tuple[str, ...], detail: str) -> list[Check]:
 
 @dataclass(frozen=True)
 class Probe:
-    """The checks ``names`` of ``area``, made by one blocking call of ``run``."""
+    """The checks ``names`` of ``area``, made by one blocking call of ``run``; ``address``
+    names the settings that say where its service is (for a service that does not answer)."""
 
     area: str
     names: tuple[str, ...]
     run: Callable[[], list[Check]] = field(repr=False)
+    address: str = ""

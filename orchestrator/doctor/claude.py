@@ -82,7 +82,7 @@ def check_claude(setup: Setup, timeout_s: float) -> list[Check]:
             *skipped(AREA, NAMES[1:], "not checked: the Claude Code CLI does not run"),
         ]
     found = ok(AREA, CLI, f"{claude.command}: {version.stdout.strip()[:60]}")
-    return [found, _login(claude.command, timeout_s), _skills()]
+    return [found, _login(claude.command, timeout_s), _skills(workspace)]
 
 
 def _run(argv: list[str], timeout_s: float) -> subprocess.CompletedProcess[str] | str:
@@ -133,23 +133,43 @@ def _login(command: str, timeout_s: float) -> Check:
     return ok(AREA, LOGIN, f"logged in ({how}{f', {source}' if source else ''})")
 
 
-def _skills() -> Check:
-    skills = project_file(".claude") / "skills"
+def _skills(workspace: Path) -> Check:
+    """The skills as the sessions get them: through the workspace's ``.claude`` link once an
+    agent made it (a checkout moved or a wheel reinstalled elsewhere leaves it pointing at
+    the old place), else the project's own; and the MCP servers of ``.mcp.json``."""
+    link = workspace / ".claude"
+    linked = os.path.lexists(link)
+    root = link if linked else project_file(".claude")
     missing = [
-        f"{name}/SKILL.md" for name in SKILL_TOOLS if not (skills / name / "SKILL.md").is_file()
+        f"{name}/SKILL.md"
+        for name in SKILL_TOOLS
+        if not (root / "skills" / name / "SKILL.md").is_file()
     ]
     mcp = project_file(".mcp.json")
     try:
         servers = json.loads(mcp.read_text("utf-8")).get("mcpServers", {})
     except (OSError, ValueError):
         servers = {}
-    missing += [f"{name} in {mcp.name}" for name in SERVERS if name not in servers]
-    if missing:
+    absent = [f"{name} in {mcp}" for name in SERVERS if name not in servers]
+    if missing and linked:
+        target = os.readlink(link) if link.is_symlink() else "a folder of its own"
         return fail(
             AREA,
             SKILLS,
-            f"missing under {Path(skills).parent.parent}: {', '.join(missing)}",
+            f"the sessions' skills {link} (-> {target}) lack {', '.join(missing)}",
+            f"rm -r {link} (the agents link the installed skills again at their next session)",
+        )
+    if missing or absent:
+        return fail(
+            AREA,
+            SKILLS,
+            f"missing: {', '.join([*(f'{root}/skills/{m}' for m in missing), *absent])}",
             "reinstall ai-employee (the wheel carries .claude/ and .mcp.json), or restore "
             "them in the checkout (git checkout -- .claude .mcp.json)",
         )
-    return ok(AREA, SKILLS, f"{', '.join(SKILL_TOOLS)} and the MCP servers {', '.join(SERVERS)}")
+    where = f"through {link}" if linked else f"in {root}"
+    return ok(
+        AREA,
+        SKILLS,
+        f"{', '.join(SKILL_TOOLS)} {where}; the MCP servers {', '.join(SERVERS)}",
+    )

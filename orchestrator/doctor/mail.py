@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import aioimaplib
 import aiosmtplib
 
 from orchestrator.doctor.checks import Check, Probe, fail, ok, skip, skipped, warn
@@ -30,8 +31,18 @@ _OAUTH_FIX = (
 
 def probes(setup: Setup, timeout_s: float) -> list[Probe]:
     return [
-        Probe(AREA, IMAP_NAMES, lambda: _run(check_imap(setup, timeout_s), timeout_s)),
-        Probe(AREA, (SMTP,), lambda: _run(check_smtp(setup, timeout_s), timeout_s)),
+        Probe(
+            AREA,
+            IMAP_NAMES,
+            lambda: _run(check_imap(setup, timeout_s), timeout_s),
+            "AIE_IMAP_HOST and AIE_IMAP_PORT",
+        ),
+        Probe(
+            AREA,
+            (SMTP,),
+            lambda: _run(check_smtp(setup, timeout_s), timeout_s),
+            "AIE_SMTP_HOST and AIE_SMTP_PORT",
+        ),
     ]
 
 
@@ -87,7 +98,6 @@ async def check_imap(setup: Setup, timeout_s: float) -> list[Check]:
     try:
         try:
             async with session.use() as imap:
-                idle = imap.has_capability("IDLE")
                 inbox = await session.select(imap, "INBOX")
         except AIEError as error:
             return [
@@ -96,21 +106,44 @@ async def check_imap(setup: Setup, timeout_s: float) -> list[Check]:
             ]
         login = ok(AREA, LOGIN, f"{settings.user} at {session.where} with {how}")
         folders = await _folders(session, settings)
+        idle = await _idle(session)
     finally:
         await session.close()
-    keywords = "keywords: yes" if inbox.keywords else "keywords: no (triage keeps its own record)"
-    if not idle:
-        capability = warn(
+    return [login, folders, _capabilities(idle, inbox.keywords)]
+
+
+async def _idle(session: ImapSession) -> str:
+    """Why the server does not idle on INBOX as the watcher does (IDLE, its ``+``, DONE,
+    its OK), or "" when it does: a server may list IDLE and still refuse it."""
+    try:
+        async with session.use() as imap:
+            if not imap.has_capability("IDLE"):
+                return "the server does not offer IDLE"
+            await session.select(imap, "INBOX")
+            try:
+                running = await session.call(imap.idle_start(timeout=session.timeout))
+            except aioimaplib.Abort as error:
+                return f"the server lists IDLE but refused it ({error})"
+            imap.idle_done()
+            done = await session.call(running)
+    except AIEError as error:
+        return f"IDLE failed: {error}"
+    if done.result != "OK":
+        return f"the server did not end IDLE cleanly ({done.result})"
+    return ""
+
+
+def _capabilities(idle: str, keywords: bool) -> Check:
+    kept = "keywords: yes" if keywords else "keywords: no (triage keeps its own record)"
+    if idle:
+        return warn(
             AREA,
             IDLE,
-            f"the server offers no IDLE ({keywords}): new mail is seen when the watcher polls, "
-            "not within seconds",
+            f"{idle} ({kept}): new mail is seen when the watcher polls, not within seconds",
             "nothing to set: the watcher polls each cycle (email-watch --cycle); a provider "
             "with IDLE makes replies faster",
         )
-    else:
-        capability = ok(AREA, IDLE, f"IDLE: yes; {keywords}")
-    return [login, folders, capability]
+    return ok(AREA, IDLE, f"IDLE: yes (idled on INBOX); {kept}")
 
 
 async def _folders(session: ImapSession, settings: ImapSettings) -> Check:

@@ -30,7 +30,7 @@ _GUIDE = "deployment/cloud/README-odoo.md, 'Two users'"
 
 
 def probes(setup: Setup, timeout_s: float) -> list[Probe]:
-    return [Probe(AREA, NAMES, lambda: check_odoo(setup, timeout_s))]
+    return [Probe(AREA, NAMES, lambda: check_odoo(setup, timeout_s), "AIE_ODOO_URL")]
 
 
 def check_odoo(setup: Setup, timeout_s: float) -> list[Check]:

@@ -37,7 +37,7 @@ def run_probes(
 
         def work(index: int = index, probe: Probe = probe) -> None:
             started = monotonic()
-            results[index] = _guarded(probe)
+            results[index] = _guarded(probe, timeout_s)
             durations[index] = monotonic() - started
 
         thread = threading.Thread(target=work, name=f"doctor-{probe.area}", daemon=True)
@@ -54,10 +54,12 @@ def run_probes(
     return checks
 
 
-def _guarded(probe: Probe) -> list[Check]:
+def _guarded(probe: Probe, timeout_s: float) -> list[Check]:
     """The probe's checks; a probe that breaks fails its first check with the reason."""
     try:
         found = probe.run()
+    except TimeoutError:  # a probe's own deadline (asyncio.wait_for): the service is silent
+        return _timed_out(probe, timeout_s)
     except Exception as error:  # the doctor reports, it never crashes on what it examines
         first, *rest = probe.names
         why = f"the check itself failed ({type(error).__name__}: {error})"
@@ -76,7 +78,8 @@ def _timed_out(probe: Probe, timeout_s: float) -> list[Check]:
             first,
             f"no answer within {timeout_s:g} s",
             "the service is down or unreachable (a firewall that drops packets looks like "
-            "this); check it is up, or give it longer with --timeout",
+            f"this); check it is up{f' and {probe.address}' if probe.address else ''}, or "
+            "give it longer with --timeout",
         ),
         *skipped(probe.area, tuple(rest), f"not checked: {first} did not answer"),
     ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
+from fnmatch import fnmatchcase
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from orchestrator.syncthing_config import (
     parse_device_id,
 )
 from orchestrator.syncthing_rest import SyncthingRest, SyncthingRestError
+from shared.sync_rules import STIGNORE_RULES
 
 __all__ = ["probes", "required_ignores"]
 
@@ -37,7 +39,7 @@ BUSY = ("scanning", "scan-waiting", "syncing", "sync-waiting", "sync-preparing",
 
 
 def probes(setup: Setup, timeout_s: float) -> list[Probe]:
-    return [Probe(AREA, NAMES, lambda: check_sync(setup, timeout_s))]
+    return [Probe(AREA, NAMES, lambda: check_sync(setup, timeout_s), "SYNCTHING_GUI_URL")]
 
 
 def required_ignores() -> list[str]:
@@ -101,7 +103,9 @@ def check_sync(setup: Setup, timeout_s: float) -> list[Check]:
                 SYNCTHING,
                 str(error),
                 "start Syncthing (systemctl --user start syncthing, or syncthing@USER on the VM); "
-                "a refused key: SYNCTHING_API_KEY or SYNCTHING_HOME names another Syncthing",
+                "a refused key: SYNCTHING_API_KEY or SYNCTHING_HOME names another Syncthing; "
+                "one started with --gui-address elsewhere: set SYNCTHING_GUI_URL and "
+                "SYNCTHING_API_KEY",
             ),
             *skipped(AREA, NAMES[1:], "not checked: Syncthing did not answer"),
         ]
@@ -242,10 +246,19 @@ def _folder(rest: SyncthingRest, folder: dict[str, Any], timeout_s: float) -> Ch
 
 def _ignores(rest: SyncthingRest, folder_id: str, vault: Path, timeout_s: float) -> Check:
     answer = _get(rest, f"/rest/db/ignores?folder={quote(folder_id)}", timeout_s)
-    lines = {str(line).strip() for line in answer.get("ignore") or []}
+    lines = [str(line).strip() for line in answer.get("ignore") or []]
     missing = [rule for rule in required_ignores() if rule not in lines]
     if answer.get("error"):
         missing.insert(0, f"(Syncthing: {answer['error']})")
+    undone = _undone(lines)
+    if undone and not missing:
+        return fail(
+            AREA,
+            IGNORES,
+            f"an exception comes first and wins (Syncthing applies the first match): "
+            f"{'; '.join(undone)}: what the rule keeps on this machine would travel",
+            f"remove the exception from {vault / '.stignore'}, or put it after the rule",
+        )
     if missing:
         more = len(missing) - 8
         shown = ", ".join(missing[:8]) + (f" and {more} more" if more > 0 else "")
@@ -257,3 +270,31 @@ def _ignores(rest: SyncthingRest, folder_id: str, vault: Path, timeout_s: float)
             f"ai-employee vault init {vault} (rewrites .stignore; Syncthing reads it at once)",
         )
     return ok(AREA, IGNORES, f"all {len(required_ignores())} patterns of vault init applied")
+
+
+def _pattern(line: str) -> tuple[bool, str]:
+    """(an exception?, the pattern) of an ignore line without its ``!``, ``(?d)``, ``(?i)``."""
+    negated = False
+    while True:
+        if line.startswith("!"):
+            negated, line = True, line[1:]
+        elif line.startswith(("(?d)", "(?i)")):
+            line = line[4:]
+        else:
+            return negated, line
+
+
+def _undone(lines: list[str]) -> list[str]:
+    """Exceptions (``!...``) placed before a rule that keeps decisions or instructions at
+    home, and matching what it names: the first match wins, so the rule does nothing."""
+    found = []
+    for rule in STIGNORE_RULES:
+        if rule not in lines:
+            continue
+        name = _pattern(rule)[1].strip("/")
+        for line in lines[: lines.index(rule)]:
+            negated, pattern = _pattern(line)
+            pattern = pattern.strip("/").removesuffix("/**")
+            if negated and (fnmatchcase(name, pattern) or pattern.startswith(f"{name}/")):
+                found.append(f"{line!r} before {rule!r}")
+    return found

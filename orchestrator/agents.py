@@ -10,12 +10,13 @@ from datetime import timedelta
 import anyio
 from dotenv import dotenv_values
 
-from orchestrator.claude_code import ClaudeCode
+from orchestrator.claude_code import ClaudeCode, session_scopes
 from orchestrator.cloud_agent import CloudAgent
 from orchestrator.drafting import Drafter
 from orchestrator.health import Health
 from orchestrator.local_agent import LocalAgent
 from orchestrator.loop import run_loop
+from orchestrator.mcp_processes import HttpServers
 from orchestrator.toolbox import ToolBox
 from shared.ledger import ExecutionLedger
 from shared.serving import setup_logging
@@ -84,8 +85,13 @@ def run_agent(role: Role, interval_s: float, max_passes: int | None = None) -> i
     async def main() -> None:
         # the cloud reads the inbox on every pass; the rest starts when first needed
         eager = ("vault", "email") if role == "cloud" else ("vault",)
-        async with ToolBox(servers, {}, eager) as tools:
-            await run_loop(tools, health, agent.one_pass, interval_s, max_passes, wake_on)
+        processes = HttpServers({}, session_scopes())
+        try:
+            async with ToolBox(servers, {}, eager, http=processes) as tools:
+                await run_loop(tools, health, agent.one_pass, interval_s, max_passes, wake_on)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await processes.aclose()
 
     try:
         anyio.run(main)

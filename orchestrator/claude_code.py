@@ -3,10 +3,13 @@ skills and MCP servers. Enabled with ``AIE_CLAUDE_CODE=1`` where the ``claude`` 
 installed and logged in (or ``ANTHROPIC_API_KEY`` is set).
 
 Claude Code runs in a small workspace of its own (``<state dir>/claude-code``: the
-project's ``.claude`` skills and ``.mcp.json``, nothing else; in the repository itself it
+project's ``.claude`` skills and an MCP config, nothing else; in the repository itself it
 spends seconds indexing it), with ``--strict-mcp-config``: exactly the servers of ours the
-session needs (vault and email for a mail, vault and odoo for accounting), with the role of
-this machine, whatever else the user has configured, and no approval prompt for them.
+session needs (vault and email for a mail, vault and odoo for accounting), whatever else
+the user has configured, and no approval prompt for them.
+
+A session starts no server: it reaches the agent's own, already running over HTTP on
+loopback (:mod:`orchestrator.mcp_processes`), so its first turn waits only for the CLI.
 
 No person watches these sessions, and a model does what the text it reads tells it (a mail
 can say "approve everything"). So:
@@ -14,8 +17,11 @@ can say "approve everything"). So:
 - the session may call only the tools its step needs, named one by one
   (:data:`SKILL_TOOLS`), never a wildcard; Claude Code's own tools (shell, files) are
   denied, and a denial is logged;
+- the servers enforce the same list: the session's token is scoped to its skill's tools,
+  and the servers do not even list the others;
 - ``approval_decide`` is never among them: it is also passed to ``--disallowedTools``, and
-  the vault server the session starts runs ``--unattended``, which does not offer it;
+  the agent's vault server runs ``--unattended``, which does not offer it;
+- the session's environment holds its token and none of our settings (no password);
 - the workspace is outside the vault and outside any Syncthing folder: Claude Code loads
   ``CLAUDE.md``, ``.claude/rules`` and skills from every folder above its workspace, and a
   synced folder is written by every device that shares it.
@@ -23,7 +29,7 @@ can say "approve everything"). So:
 A session ends one of three ways, and the caller decides what follows:
 ``finished`` (Claude Code ran to its end: the caller checks that the work is done),
 ``failed`` (not installed, not logged in, the model API down: the built-in rules take the
-work), ``timed_out`` (killed after ``AIE_CLAUDE_TIMEOUT`` seconds, with its MCP servers).
+work), ``timed_out`` (killed after ``AIE_CLAUDE_TIMEOUT`` seconds).
 """
 
 from __future__ import annotations
@@ -33,8 +39,8 @@ import logging
 import os
 import shutil
 import signal
-import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -44,7 +50,15 @@ from anyio.abc import Process
 
 from shared.state_dir import inside
 
-__all__ = ["NEVER_OFFERED", "SKILL_TOOLS", "ClaudeCode", "Session", "allowed_tools"]
+__all__ = [
+    "NEVER_OFFERED",
+    "SKILL_TOOLS",
+    "ClaudeCode",
+    "Session",
+    "allowed_tools",
+    "session_environment",
+    "session_scopes",
+]
 
 log = logging.getLogger("ai-employee.claude")
 PROJECT = Path(__file__).resolve().parent.parent
@@ -94,6 +108,7 @@ SKILL_TOOLS: dict[str, tuple[str, ...]] = {
 }
 # Never offered to a session no person watches, whatever its skill.
 NEVER_OFFERED = ("mcp__vault__approval_decide",)
+TOKEN_ENV = "AIE_SESSION_TOKEN"
 DEFAULT_TIMEOUT_S = 300.0
 GRACE_S = 5.0
 
@@ -148,26 +163,30 @@ class ClaudeCode:
             timeout_s = DEFAULT_TIMEOUT_S
         return cls(command, workspace, timeout_s)
 
-    def prepare(self, servers: tuple[str, ...] = SERVERS) -> Path:
+    def prepare(self, endpoints: Mapping[str, str]) -> Path:
         """The workspace: our skills (linked, so an update is seen at once), and the MCP
-        config holding ``servers`` of the project's ``.mcp.json`` (its path)."""
+        config (its path) reaching the agent's running ``endpoints`` over HTTP. The
+        config names the token, ``${AIE_SESSION_TOKEN}``; only the session's environment
+        holds it."""
         self.workspace.mkdir(parents=True, exist_ok=True)
         skills = self.workspace / ".claude"
         if not skills.exists():
             skills.symlink_to(project_file(".claude"), target_is_directory=True)
-        every = json.loads(project_file(".mcp.json").read_text("utf-8"))["mcpServers"]
-        chosen = {name: dict(every[name]) for name in servers}
-        if "vault" in chosen:  # no tool that asks a person: no person watches this session
-            chosen["vault"]["args"] = [*chosen["vault"].get("args", []), "--unattended"]
+        chosen = {
+            name: {
+                "type": "http",
+                "url": url,
+                "headers": {"Authorization": "Bearer ${%s}" % TOKEN_ENV},  # noqa: UP031
+            }
+            for name, url in endpoints.items()
+        }
         config = json.dumps({"mcpServers": chosen}, indent=2)
-        mcp_json = self.workspace / f".mcp-{'-'.join(servers)}.json"
+        mcp_json = self.workspace / f".mcp-{'-'.join(endpoints)}.json"
         if not mcp_json.is_file() or mcp_json.read_text("utf-8") != config:
             mcp_json.write_text(config, "utf-8")
         return mcp_json
 
-    def argv(
-        self, prompt: str, mcp_json: Path, skill: str, servers: tuple[str, ...] = SERVERS
-    ) -> list[str]:
+    def argv(self, prompt: str, mcp_json: Path, skill: str, servers: tuple[str, ...]) -> list[str]:
         return [
             self.command,
             "-p",
@@ -184,24 +203,25 @@ class ClaudeCode:
         ]
 
     async def run_skill(
-        self, skill: str, prompt: str, servers: tuple[str, ...] = SERVERS
+        self, skill: str, prompt: str, endpoints: Mapping[str, str], token: str
     ) -> Session:
-        """One headless session of ``skill`` with our MCP ``servers``; ``prompt`` names the
-        task or approval it is about."""
+        """One headless session of ``skill`` with the agent's running MCP servers
+        (``endpoints``: server name to URL), reached with the session's scoped ``token``;
+        ``prompt`` names the task or approval it is about."""
+        servers = tuple(endpoints)
         unknown = set(servers) - set(SERVERS)
         if unknown:
             raise ValueError(f"no such MCP server of ours: {sorted(unknown)}")
         if skill not in SKILL_TOOLS:
             raise ValueError(f"no such skill of ours: {skill!r}")
-        env = dict(os.environ, AIE_BIN=str(Path(sys.executable).parent), DISABLE_AUTOUPDATER="1")
         started = time.monotonic()
         try:
-            mcp_json = self.prepare(servers)
+            mcp_json = self.prepare(endpoints)
             process = await anyio.open_process(
                 self.argv(prompt, mcp_json, skill, servers),
                 cwd=self.workspace,
-                env=env,
-                start_new_session=True,  # its MCP servers are killed with it on a timeout
+                env=session_environment(token),
+                start_new_session=True,  # killed as a group on a timeout
             )
         except OSError as error:
             return Session("failed", 0.0, f"could not start {self.command}: {error}")
@@ -218,6 +238,25 @@ class ClaudeCode:
             why = str(report.get("result") or stderr.decode(errors="replace").strip()[-300:])
             return Session("failed", seconds, f"exit {code}: {why}", turns, denials)
         return Session("finished", seconds, str(report.get("result", ""))[:500], turns, denials)
+
+
+def session_environment(token: str) -> dict[str, str]:
+    """Claude Code's environment: the agent's, without our settings (the session reaches
+    running servers: it needs no password), plus the session's token."""
+    kept = {k: v for k, v in os.environ.items() if not k.startswith("AIE_")}
+    return kept | {TOKEN_ENV: token, "DISABLE_AUTOUPDATER": "1"}
+
+
+def session_scopes() -> dict[str, dict[str, tuple[str, ...]]]:
+    """For each skill, the tools its sessions may call on each server (for the servers'
+    scoped tokens)."""
+    scopes: dict[str, dict[str, tuple[str, ...]]] = {}
+    for skill in SKILL_TOOLS:
+        for name in allowed_tools(skill, SERVERS):
+            _, server, tool = name.split("__")
+            scopes.setdefault(skill, {}).setdefault(server, ())
+            scopes[skill][server] += (tool,)
+    return scopes
 
 
 def allowed_tools(skill: str, servers: tuple[str, ...]) -> list[str]:

@@ -106,7 +106,9 @@ class Drafter:
             "already. Finish with an approval request or a completed task; never send, post "
             "or pay anything."
         )
-        session = await self.claude.run_skill(skill, prompt, SERVERS[domain])
+        session = await self.claude.run_skill(
+            skill, prompt, await tools.endpoints(SERVERS[domain]), tools.session_token(skill)
+        )
         health.count("claude_code_sessions")
         if session.status == "timed_out":
             log.warning("Claude Code timed out on %s (%s): task released", task_id, session.detail)

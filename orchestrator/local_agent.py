@@ -101,7 +101,10 @@ class LocalAgent:
             "execute it if a person approved it, and nothing else."
         )
         servers = ("vault", "email") if action == "send_email" else ("vault", "odoo")
-        session = await self.drafter.claude.run_skill("approval-execution", prompt, servers)
+        skill = "approval-execution"
+        session = await self.drafter.claude.run_skill(
+            skill, prompt, await tools.endpoints(servers), tools.session_token(skill)
+        )
         health.count("claude_code_sessions")
         if session.status == "timed_out":
             self.attempts[approval_id] = self.attempts.get(approval_id, 0) + 1

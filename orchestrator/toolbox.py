@@ -1,23 +1,28 @@
-"""The agents' MCP client side: one stdio session per server, the same tools Claude Code
-calls, and one exception for a tool that answered with an error."""
+"""The agents' MCP client side: one session per server (over HTTP to the agent's running
+servers, or over stdio to a server of its own), the same tools Claude Code calls, and one
+exception for a tool that answered with an error."""
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
+import httpx2
 from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
 from pydantic import BaseModel, ValidationError
+
+from orchestrator.mcp_processes import HttpServers, passed_environment
 
 __all__ = ["SERVERS", "ToolBox", "ToolFailed"]
 
 SERVERS = ("vault", "email", "odoo")
 log = logging.getLogger("ai-employee")
-_PASS_THROUGH = ("PATH", "HOME", "LANG", "TZ", "XDG_STATE_HOME")
+READ_TIMEOUT_S = 120
 
 
 Result = TypeVar("Result", bound=BaseModel)
@@ -35,13 +40,15 @@ def server_params(server: str, env: dict[str, str]) -> StdioServerParameters:
     """The SDK's stdio client passes almost nothing on: hand the server its settings. An
     agent is unattended: its vault server offers no tool that asks a person to decide."""
     command = str(Path(sys.executable).parent / f"{server}-mcp")
-    passed = {k: v for k, v in os.environ.items() if k.startswith("AIE_") or k in _PASS_THROUGH}
     args = ["--unattended"] if server == "vault" else []
-    return StdioServerParameters(command=command, args=args, env=passed | env)
+    return StdioServerParameters(command=command, args=args, env=passed_environment(env))
 
 
 class ToolBox:
     """Sessions to the servers an agent uses; call their tools by name.
+
+    With ``http``, the sessions go to the agent's running servers (which its Claude Code
+    sessions reach too); without, each server is a stdio process of this toolbox.
 
     The ``eager`` servers start at once and side by side (each spends most of its start
     importing the MCP SDK, so on two cores two of them are ready in little more than the
@@ -50,15 +57,21 @@ class ToolBox:
     call; until then its calls fail with :class:`ToolFailed`."""
 
     def __init__(
-        self, servers: tuple[str, ...], env: dict[str, str], eager: tuple[str, ...] = SERVERS
+        self,
+        servers: tuple[str, ...],
+        env: dict[str, str],
+        eager: tuple[str, ...] = SERVERS,
+        http: HttpServers | None = None,
     ) -> None:
         self.wanted = servers
         self.eager = tuple(server for server in servers if server in eager)
         self.env = env
+        self.http = http
         self.clients: dict[str, Client] = {}
         self._starting = {server: anyio.Lock() for server in servers}
         self._group = anyio.create_task_group()
         self._closing = anyio.Event()
+        self._dropped: dict[str, anyio.Event] = {}
 
     async def __aenter__(self) -> ToolBox:
         await self._group.__aenter__()
@@ -89,28 +102,70 @@ class ToolBox:
                 log.info("the %s server is ready", server)
             return self.clients[server]
 
-    async def _hold(self, server: str, ready: anyio.Event, failures: list[BaseException]) -> None:
-        """One server's session, open until the toolbox closes."""
-        try:
-            client = Client(
-                server_params(server, self.env), mode="legacy", read_timeout_seconds=120
+    async def _client(self, server: str, stack: AsyncExitStack) -> Client:
+        if self.http is None:
+            return Client(
+                server_params(server, self.env), mode="legacy", read_timeout_seconds=READ_TIMEOUT_S
             )
-            async with client:
+        url = await self.http.url(server)
+        http = httpx2.AsyncClient(
+            headers={"Authorization": f"Bearer {self.http.token}"},
+            timeout=httpx2.Timeout(30, read=READ_TIMEOUT_S),
+            trust_env=False,  # loopback: never through a proxy the environment names
+        )
+        await stack.enter_async_context(http)
+        transport = streamable_http_client(url, http_client=http)
+        return Client(transport, mode="legacy", read_timeout_seconds=READ_TIMEOUT_S)
+
+    async def _hold(self, server: str, ready: anyio.Event, failures: list[BaseException]) -> None:
+        """One server's session, open until the toolbox closes or drops it."""
+        dropped = self._dropped[server] = anyio.Event()
+        client: Client | None = None
+        try:
+            async with AsyncExitStack() as stack:
+                client = await self._client(server, stack)
+                await stack.enter_async_context(client)
                 self.clients[server] = client
                 ready.set()
-                await self._closing.wait()
+                async with anyio.create_task_group() as waiting:
+
+                    async def until(event: anyio.Event) -> None:
+                        await event.wait()
+                        waiting.cancel_scope.cancel()
+
+                    waiting.start_soon(until, self._closing)
+                    waiting.start_soon(until, dropped)
         except Exception as error:
             if not ready.is_set():
                 failures.append(error)
             else:  # its next call starts it again
                 log.error("the %s server stopped: %r", server, error)
         finally:
-            self.clients.pop(server, None)
+            if client is not None and self.clients.get(server) is client:
+                del self.clients[server]
             ready.set()
 
     async def __aexit__(self, *exc: object) -> None:
         self._closing.set()
         await self._group.__aexit__(None, None, None)
+
+    async def endpoints(self, servers: tuple[str, ...]) -> dict[str, str]:
+        """The URLs of the running ``servers`` (started now if need be), for a Claude Code
+        session."""
+        if self.http is None:
+            raise RuntimeError("a Claude Code session needs the agent's servers over HTTP")
+        return {server: await self.http.url(server) for server in servers}
+
+    def session_token(self, scope: str) -> str:
+        """The token of a Claude Code session of ``scope``: only its tools."""
+        if self.http is None:
+            raise RuntimeError("a Claude Code session needs the agent's servers over HTTP")
+        return self.http.scope_token(scope)
+
+    def _drop(self, server: str) -> None:
+        self.clients.pop(server, None)
+        if server in self._dropped:
+            self._dropped[server].set()
 
     def has(self, server: str) -> bool:
         """Whether this machine has the server configured (started or not)."""
@@ -124,7 +179,14 @@ class ToolBox:
             except Exception as error:
                 text = f"the {server} server did not start: {error!r}"
                 raise ToolFailed(server, tool, text) from error
-        result = await client.call_tool(tool, args)
+        try:
+            result = await client.call_tool(tool, args)
+        except Exception as error:
+            if self.http is None or self.http.alive(server):
+                raise
+            self._drop(server)  # it died: started again at the next call
+            text = f"the {server} server stopped during the call: {error!r}"
+            raise ToolFailed(server, tool, text) from error
         if result.is_error:
             text = getattr(result.content[0], "text", "") if result.content else ""
             raise ToolFailed(server, tool, text)

@@ -12,20 +12,38 @@ refuses to start. A bind beyond loopback needs the names clients use for it
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import hmac
 import ipaddress
 import os
+import signal
+import socket
 import stat
 import sys
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
+import anyio
 from mcp.server import MCPServer
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.transport_security import TransportSecuritySettings
-from starlette.types import ASGIApp, Receive, Scope, Send
+from mcp.shared.subscriptions import SUBSCRIPTION_ID_META_KEY
+from mcp.types import SubscriptionsListenResult
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["BearerAuth", "HttpSecurity", "add_http_arguments", "http_security", "serve_http"]
+from shared.tool_scopes import SCOPES_ENV, ScopesError, ToolScopes, parse_scopes
+
+__all__ = [
+    "BearerAuth",
+    "ClosingStreams",
+    "HttpSecurity",
+    "add_http_arguments",
+    "http_security",
+    "serve_http",
+]
 
 MIN_TOKEN_CHARS = 24
 GRACEFUL_STOP_S = 3
@@ -47,12 +65,25 @@ def add_http_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="a host name clients use to reach a non-loopback bind (repeatable)",
     )
+    parser.add_argument(
+        "--fd",
+        type=int,
+        default=None,
+        help="serve on this listening socket, inherited from the agent that started the "
+        "server (instead of --host/--port)",
+    )
+    parser.add_argument(
+        "--lifeline",
+        action="store_true",
+        help="stop when standard input closes: the agent that started the server has gone",
+    )
 
 
 @dataclass(frozen=True)
 class HttpSecurity:
     token: str
     transport: TransportSecuritySettings
+    scopes: dict[str, frozenset[str]] = field(default_factory=dict)  # token -> its tools
 
 
 def _refuse(program: str, line: str) -> NoReturn:
@@ -125,20 +156,29 @@ def http_security(
     transport = TransportSecuritySettings(
         enable_dns_rebinding_protection=True, allowed_hosts=allowed, allowed_origins=origins
     )
-    return HttpSecurity(token, transport)
+    try:
+        scopes = parse_scopes(env.get(SCOPES_ENV, ""))
+    except ScopesError as error:
+        _refuse(program, f"setting {SCOPES_ENV}: {error}")
+    if any(len(t) < MIN_TOKEN_CHARS or any(c.isspace() for c in t) for t in scopes):
+        _refuse(program, f"setting {SCOPES_ENV}: every token needs {MIN_TOKEN_CHARS}+ characters")
+    return HttpSecurity(token, transport, scopes)
 
 
 class BearerAuth:
-    """ASGI middleware: every HTTP request carries ``Authorization: Bearer <token>``."""
+    """ASGI middleware: every HTTP request carries ``Authorization: Bearer <token>``, the
+    server's token or one of its scoped tokens."""
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(self, app: ASGIApp, *tokens: str) -> None:
         self.app = app
-        self.expected = f"Bearer {token}".encode()
+        self.expected = [f"Bearer {token}".encode() for token in tokens]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             given = dict(scope.get("headers") or []).get(b"authorization", b"")
-            if not hmac.compare_digest(given, self.expected):
+            # every token is compared, so the time taken does not say which one came close
+            matches = [hmac.compare_digest(given, expected) for expected in self.expected]
+            if not any(matches):
                 await send(
                     {
                         "type": "http.response.start",
@@ -154,17 +194,123 @@ class BearerAuth:
         await self.app(scope, receive, send)
 
 
+class ClosingStreams:
+    """When the server is asked to stop, the streams that stay open until their client
+    leaves are ended, so that a stop takes as long as the calls in flight, not forever:
+
+    - as ASGI middleware, a GET stream is told its client has gone;
+    - as server middleware (:meth:`end_listens`), a ``subscriptions/listen`` stream gets
+      its result, the protocol's graceful close (the client sees the stream ended on
+      purpose, not lost).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.stopping: anyio.Event | None = None
+
+    def stop(self) -> None:
+        """Safe from a signal handler: the event is set on the server's loop."""
+        if self.loop is not None and self.stopping is not None:
+            self.loop.call_soon_threadsafe(self.stopping.set)
+
+    def _stopping(self) -> anyio.Event:
+        if self.stopping is None:
+            self.loop, self.stopping = asyncio.get_running_loop(), anyio.Event()
+        return self.stopping
+
+    async def end_listens(
+        self, ctx: ServerRequestContext[Any, Any], call_next: CallNext
+    ) -> HandlerResult:
+        if ctx.method != "subscriptions/listen":
+            return await call_next(ctx)
+        result: HandlerResult = None
+        ended = False
+        stopping = self._stopping()
+        async with anyio.create_task_group() as group:
+
+            async def serve() -> None:
+                nonlocal result, ended
+                result, ended = await call_next(ctx), True
+                group.cancel_scope.cancel()
+
+            async def stop() -> None:
+                await stopping.wait()
+                group.cancel_scope.cancel()
+
+            group.start_soon(serve)
+            group.start_soon(stop)
+        if ended:
+            return result
+        return SubscriptionsListenResult(_meta={SUBSCRIPTION_ID_META_KEY: ctx.request_id})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        stopping = self._stopping()
+        if scope["type"] != "http" or scope.get("method") != "GET":
+            await self.app(scope, receive, send)
+            return
+
+        async def receive_or_stop() -> Message:
+            message: Message = {"type": "http.disconnect"}
+            async with anyio.create_task_group() as group:
+
+                async def client() -> None:
+                    nonlocal message
+                    message = await receive()
+                    group.cancel_scope.cancel()
+
+                async def stop() -> None:
+                    await stopping.wait()
+                    group.cancel_scope.cancel()
+
+                group.start_soon(client)
+                group.start_soon(stop)
+            return message
+
+        ended = False
+
+        async def send_tracking_end(message: Message) -> None:
+            nonlocal ended
+            ended = message["type"] == "http.response.body" and not message.get("more_body")
+            await send(message)
+
+        await self.app(scope, receive_or_stop, send_tracking_end)
+        if stopping.is_set() and not ended:  # the stream was cut short: end it properly
+            with contextlib.suppress(OSError, RuntimeError):
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
 def serve_http(server: MCPServer[Any], args: argparse.Namespace, security: HttpSecurity) -> None:
-    """Serve ``server`` at ``http://HOST:PORT/mcp`` until SIGTERM or SIGINT; open streams
-    are given a few seconds, then closed."""
+    """Serve ``server`` at ``http://HOST:PORT/mcp`` (or on the inherited socket ``--fd``)
+    until SIGTERM or SIGINT, or until standard input closes with ``--lifeline``. Open
+    streams are closed at once; calls in flight get a few seconds."""
     import uvicorn
 
+    if security.scopes:
+        server.middleware.append(ToolScopes(security.scopes))
     app = server.streamable_http_app(transport_security=security.transport, host=args.host)
+    closing = ClosingStreams(BearerAuth(app, security.token, *security.scopes))
+    server.middleware.append(closing.end_listens)
     config = uvicorn.Config(
-        BearerAuth(app, security.token),
+        closing,
         host=args.host,
         port=args.port,
         log_level="warning",
         timeout_graceful_shutdown=GRACEFUL_STOP_S,
     )
-    uvicorn.Server(config).run()
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            closing.stop()
+
+    if args.lifeline:
+        threading.Thread(target=_stop_when_stdin_closes, daemon=True).start()
+    sockets = [socket.socket(fileno=args.fd)] if args.fd is not None else None
+    Server(config).run(sockets=sockets)
+
+
+def _stop_when_stdin_closes() -> None:
+    while os.read(sys.stdin.fileno(), 4096):
+        pass
+    os.kill(os.getpid(), signal.SIGTERM)

@@ -159,7 +159,8 @@ def setup_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     # the SDK and httpx log every request at INFO: noise in the logs, and time on every call
     logging.getLogger("mcp").setLevel(max(root.level, logging.WARNING))
-    logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))  # one line a call
+    for client in ("httpx", "httpx2"):  # one line a call
+        logging.getLogger(client).setLevel(max(root.level, logging.WARNING))
 
 
 def parse_transport(

@@ -19,7 +19,8 @@ import pytest
 from devstack.scripted_model import ScriptedModel
 from devstack.stack import wait_until
 from devstack.syncpair import SyncPair, syncthing_available
-from orchestrator.claude_code import ClaudeCode, unsafe_workspace
+from orchestrator.claude_code import ClaudeCode, Session, session_scopes, unsafe_workspace
+from orchestrator.mcp_processes import HttpServers
 from orchestrator.vault_init import init_vault
 from shared.settings import CoreSettings
 from tests.support.claude_cli import claude_code_env
@@ -91,12 +92,20 @@ def _session_requests(
     monkeypatch.setenv("AIE_VAULT", str(vault))
     claude = ClaudeCode(str(node_tool("claude")), workspace, timeout_s=90)
     before = len(model.requests)
-    session = anyio.run(
-        claude.run_skill,
-        "approval-execution",
-        "Use the approval-execution skill: execute what a person approved.",
-        ("vault",),
-    )
+
+    async def one_session() -> Session:
+        servers = HttpServers({}, session_scopes())
+        try:
+            return await claude.run_skill(
+                "approval-execution",
+                "Use the approval-execution skill: execute what a person approved.",
+                {"vault": await servers.url("vault")},
+                servers.scope_token("approval-execution"),
+            )
+        finally:
+            await servers.aclose()
+
+    session = anyio.run(one_session)
     assert session.finished, session.detail
     return json.dumps(model.requests[before:])
 

@@ -11,8 +11,13 @@ const common = {
   cwd: ROOT,
   interpreter: "none",
   autorestart: true,
-  exp_backoff_restart_delay: 200, // 200 ms, doubling up to 15 s while it keeps crashing
+  exp_backoff_restart_delay: 200, // 200 ms, then 1.5 times longer each time, up to 15 s
   max_restarts: 50,
+  // Exit code 2 is a configuration error (a setting missing or wrong, named in one line of the
+  // error log): restarting cannot fix it, so PM2 leaves the app down (`pm2 ls` says "waiting
+  // restart" with 0 restarts, as PM2 does when a restart delay is set, but none comes). Fix
+  // .env, then `pm2 restart <name>`. Any other exit (a crash) is restarted as above.
+  stop_exit_codes: [2],
   min_uptime: "10s",
   kill_timeout: 15000, // SIGTERM first: the agent finishes its pass, then exits
   merge_logs: true,

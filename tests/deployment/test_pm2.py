@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,38 +16,9 @@ from devstack.mail_servers import MailServers
 from devstack.stack import wait_until
 from shared.state_dir import default_state_dir
 from tests.support.mail_fixtures import incoming
-from tests.support.node_tools import ROOT, node_tool
+from tests.support.node_tools import ROOT
 
 ECOSYSTEM = ROOT / "deployment" / "cloud" / "ecosystem.config.js"
-
-
-@pytest.fixture
-def pm2(tmp_path: Path) -> Iterator[Any]:
-    binary = node_tool("pm2")
-    home = tmp_path / "pm2-home"
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("AIE_")} | {
-        "PM2_HOME": str(home)
-    }
-
-    def run(*args: str, env: dict[str, str] | None = None) -> str:
-        done = subprocess.run(
-            [str(binary), *args],
-            env=base_env | (env or {}),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
-
-    def apps() -> dict[str, dict[str, Any]]:
-        return {app["name"]: app for app in json.loads(run("jlist"))}
-
-    run.apps = apps  # type: ignore[attr-defined]
-    try:
-        yield run
-    finally:
-        subprocess.run([str(binary), "kill"], env=base_env, capture_output=True, timeout=60)
 
 
 def approvals(vault: Path) -> list[Path]:

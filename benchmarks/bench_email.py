@@ -14,12 +14,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any, TextIO
 
 from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from pydantic import SecretStr
 
 from benchmarks.common import machine, summary
+from devstack.find_uv import find_uv
 from devstack.mail_servers import MailServers
 from orchestrator.vault_init import init_vault
 from servers.email_mcp.service import EmailService
@@ -28,7 +33,8 @@ from servers.email_mcp.watcher import InboxWatcher
 from shared.settings import CoreSettings, ImapSettings
 
 BIN = Path(sys.executable).parent
-PEER_VENV = Path(tempfile.gettempdir()) / "aie-peer-mcp-email-server"
+PEER = "mcp-email-server"
+PEER_VENV = Path(tempfile.gettempdir()) / f"aie-peer-{PEER}"
 
 
 def _mail(n: int) -> bytes:
@@ -54,9 +60,9 @@ def _imap(mail: MailServers) -> ImapSettings:
         host=mail.host,
         port=int(env["AIE_IMAP_PORT"]),
         user="ops@example.test",
-        password=env["AIE_IMAP_PASSWORD"],
+        password=SecretStr(env["AIE_IMAP_PASSWORD"]),
         security="none",
-    )  # type: ignore[arg-type]
+    )
 
 
 async def idle_latency(tmp: Path, count: int = 50) -> list[float]:
@@ -97,35 +103,35 @@ async def backlog(mail: MailServers, tmp: Path) -> tuple[int, float]:
     return created, elapsed
 
 
-def _peer() -> Path | None:
-    exe = PEER_VENV / "bin" / "mcp-email-server"
-    if exe.exists():
-        return exe
-    uv = shutil.which("uv")
-    if uv is None:
-        return None
-    subprocess.run([uv, "venv", "-q", str(PEER_VENV)], check=False)
-    subprocess.run(
-        [
-            uv,
-            "pip",
-            "install",
-            "-q",
-            "--python",
-            str(PEER_VENV / "bin" / "python"),
-            "mcp-email-server",
-        ],
-        check=False,
-        capture_output=True,
-    )
-    return exe if exe.exists() else None
+def _peer() -> tuple[Path | None, str]:
+    """The peer's executable and version, or None and why not. It is installed with the
+    bootstrap's uv (PATH's, else ``~/.local/bin/uv``), into a virtual environment of its own."""
+    exe, python = PEER_VENV / "bin" / PEER, PEER_VENV / "bin" / "python"
+    if not exe.exists():
+        found = find_uv()
+        if found is None:
+            return None, "uv is not installed (scripts/bootstrap.sh installs it)"
+        uv = str(found)
+        subprocess.run([uv, "venv", "-q", str(PEER_VENV)], check=False, capture_output=True)
+        install = [uv, "pip", "install", "-q", "--python", str(python), PEER]
+        done = subprocess.run(install, check=False, capture_output=True, text=True)
+        if not exe.exists():
+            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+            return None, f"`{uv} pip install {PEER}` failed: {tail[0]}"
+    code = f"import importlib.metadata as m; print(m.version({PEER!r}))"
+    version = subprocess.run([str(python), "-c", code], capture_output=True, text=True).stdout
+    return exe, version.strip() or "unknown version"
 
 
 async def _list_all(
-    params: StdioServerParameters, tool: str, args_for_page, pages: int
+    params: StdioServerParameters,
+    tool: str,
+    args_for_page: Callable[[int], dict[str, Any]],
+    pages: int,
+    errlog: TextIO = sys.stderr,
 ) -> list[float]:
     runs = []
-    async with Client(params, mode="legacy") as client:
+    async with Client(stdio_client(params, errlog=errlog), mode="legacy") as client:
         first = await client.call_tool(tool, args_for_page(1))
         assert not first.is_error, first.content
         for _ in range(5):
@@ -137,7 +143,8 @@ async def _list_all(
     return runs
 
 
-async def list_comparison(mail: MailServers, tmp: Path) -> dict[str, list[float]]:
+async def list_comparison(mail: MailServers, tmp: Path) -> tuple[dict[str, list[float]], str]:
+    """Each run's times by label, and the peer's version (or why it was left out)."""
     env = mail.settings_env(security="none")
     vault = _core(tmp, "list-vault").vault
     ours = StdioServerParameters(
@@ -153,7 +160,7 @@ async def list_comparison(mail: MailServers, tmp: Path) -> dict[str, list[float]
             ours, "mail_list", lambda p: {"limit": 1000}, 1
         ),
     }
-    peer = _peer()
+    peer, about_peer = _peer()
     if peer is not None:
         peer_env = {
             "PATH": os.environ["PATH"],
@@ -167,17 +174,23 @@ async def list_comparison(mail: MailServers, tmp: Path) -> dict[str, list[float]
             "MCP_EMAIL_SERVER_IMAP_PORT": env["AIE_IMAP_PORT"],
             "MCP_EMAIL_SERVER_IMAP_SSL": "false",
             "MCP_EMAIL_SERVER_IMAP_VERIFY_SSL": "false",
-            "LOGURU_LEVEL": "WARNING",  # its request log would drown the figures
-            "FASTMCP_LOG_LEVEL": "WARNING",
         }
         params = StdioServerParameters(command=str(peer), args=["stdio"], env=peer_env)
-        results["mcp-email-server, 10 pages of 100"] = await _list_all(
-            params,
-            "list_emails_metadata",
-            lambda p: {"account_name": "default", "page": p, "page_size": 100},
-            10,
-        )
-    return results
+        log = tmp / f"{PEER}.log"  # its request log, at INFO whatever it is told, drowns ours
+        with log.open("w") as errlog:
+            try:
+                results[f"{PEER}, 10 pages of 100"] = await _list_all(
+                    params,
+                    "list_emails_metadata",
+                    lambda p: {"account_name": "default", "page": p, "page_size": 100},
+                    10,
+                    errlog,
+                )
+            except BaseException:
+                print(f"{PEER} failed; the end of its log:", file=sys.stderr)
+                print(log.read_text()[-2000:], file=sys.stderr)
+                raise
+    return results, about_peer
 
 
 async def run(tmp: Path) -> None:
@@ -198,17 +211,20 @@ async def run(tmp: Path) -> None:
             f"backlog: {created} unseen mails to {created} tasks in {elapsed:.1f} s "
             f"= {created / elapsed:.0f} messages/s"
         )
-        lists = await list_comparison(mail, tmp)
+        lists, about_peer = await list_comparison(mail, tmp)
         print("mail_list of 1,000 messages over stdio (5 runs each, median):")
         medians = {k: sorted(v)[len(v) // 2] for k, v in lists.items()}
         for label, value in medians.items():
             print(f"  {label:<36} {value * 1000:8.0f} ms")
-        peer = medians.get("mcp-email-server, 10 pages of 100")
+        peer = medians.get(f"{PEER}, 10 pages of 100")
         if peer:
             ours = medians["email-mcp, 10 pages of 100"]
-            print(f"  ratio ours/peer (same pages): {ours / peer:.2f}x (goal: below 1)")
+            print(
+                f"  ratio ours/peer (same pages): {ours / peer:.2f}x (goal: below 1; "
+                f"peer: {PEER} {about_peer} from PyPI)"
+            )
         else:
-            print("  mcp-email-server could not be installed: no comparison")
+            print(f"  no comparison with {PEER}: {about_peer}")
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ from mcp.client.stdio import get_default_environment, stdio_client
 from mcp.types import LATEST_PROTOCOL_VERSION
 
 from benchmarks.common import machine, summary
+from devstack.find_uv import find_uv
 from devstack.odoo_standin import StandinThread
 from orchestrator.vault_init import init_vault
 from servers.odoo_mcp.service import INVOICE_TYPES, MOVE_FIELDS
@@ -105,9 +106,10 @@ def _peer() -> tuple[Path | None, str]:
     """The peer's executable and version, or None and why not."""
     exe, python = PEER_VENV / "bin" / PEER, PEER_VENV / "bin" / "python"
     if not exe.exists():
-        uv = shutil.which("uv") or shutil.which("uv", path=str(Path.home() / ".local" / "bin"))
-        if uv is None:
-            return None, "uv is not installed, so the peer cannot be installed"
+        found = find_uv()
+        if found is None:
+            return None, "uv is not installed (scripts/bootstrap.sh installs it)"
+        uv = str(found)
         subprocess.run([uv, "venv", "-q", str(PEER_VENV)], check=False, capture_output=True)
         install = [uv, "pip", "install", "-q", "--python", str(python), PEER]
         done = subprocess.run(install, check=False, capture_output=True, text=True)

@@ -4,7 +4,6 @@ venv outside it, runs ``ai-employee demo`` to the end, and ships no test code.""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from devstack.find_uv import find_uv
 from devstack.syncpair import require_syncthing
 from tests.support.mail_fixtures import ensure_dovecot
 from tests.support.node_tools import ROOT
@@ -20,9 +20,9 @@ pytestmark = pytest.mark.clock
 
 
 def _uv() -> str:
-    found = shutil.which("uv") or str(Path.home() / ".local" / "bin" / "uv")
-    assert Path(found).is_file(), "uv is missing: scripts/bootstrap.sh installs it"
-    return found
+    found = find_uv()
+    assert found is not None, "uv is missing: scripts/bootstrap.sh installs it"
+    return str(found)
 
 
 def _run(argv: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:

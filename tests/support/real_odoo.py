@@ -29,6 +29,7 @@ from typing import Any
 
 import odoorpc
 
+from devstack.find_uv import find_uv
 from devstack.mail_servers import free_port
 from servers.odoo_mcp.server import build_server
 from shared.settings import OdooSettings
@@ -59,7 +60,7 @@ def missing() -> str | None:
         return "PostgreSQL is not installed (scripts/bootstrap.sh installs it as root)"
     if os.geteuid() != 0:
         return "the private PostgreSQL cluster runs as the postgres user: needs root"
-    if shutil.which("uv") is None and not (Path.home() / ".local" / "bin" / "uv").is_file():
+    if find_uv() is None:
         return "uv is not installed (scripts/bootstrap.sh installs it)"
     return None
 
@@ -134,7 +135,7 @@ class RealOdoo:
         self.cache.mkdir(parents=True)
         with tarfile.open(TARBALL) as archive:
             archive.extractall(self.cache, filter="data")
-        uv = shutil.which("uv") or str(Path.home() / ".local" / "bin" / "uv")
+        uv = str(find_uv())
         _run([uv, "venv", "-q", "--python", "3.11", str(self.cache / "venv")], "uv venv")
         _run(
             [uv, "pip", "install", "-q", "--python", str(self.python), "-r", str(REQUIREMENTS)],

@@ -97,6 +97,24 @@ class ResUsers(BaseModel):
             vals["groups_id"] = [gid] if gid else []
         return vals
 
+    def _after_create(self, rid: int) -> None:
+        self._add_implied([rid])
+
+    def _after_write(self, ids: list[int], vals: dict[str, Any]) -> None:
+        if "groups_id" in vals:
+            self._add_implied(ids)
+
+    def _add_implied(self, ids: list[int]) -> None:
+        """A user gets the groups its groups imply, transitively, as Odoo writes them:
+        ``account.group_account_manager`` (Invoicing / Administrator) brings Billing
+        (``account.group_account_invoice``), so ``has_group`` and posting see it."""
+        for uid in ids:
+            groups = list((self.env.store.get(self.name, uid) or {}).get("groups_id") or [])
+            for gid in groups:  # grows while it is walked: the transitive closure
+                implied = (self.env.store.get("res.groups", gid) or {}).get("implied_ids")
+                groups += [g for g in implied or [] if g not in groups]
+            self.env.store.update(self.name, uid, {"groups_id": groups})
+
     @api_model
     def context_get(self) -> dict[str, Any]:
         user = self.env.user()

@@ -142,6 +142,7 @@ _SPECS = [
         {
             "name": char("Name", required=True),
             "full_name": char("Group Name", readonly=True),
+            "implied_ids": m2m("res.groups", "Inherits"),
         },
         order="name",
     ),

@@ -201,6 +201,13 @@ GROUPS = {
         "Technical / AI Employee: draft invoices only",
     ),
 }
+# what each group implies, as Odoo 18's account and our addon declare it
+IMPLIED = {
+    GROUP_INVOICE: (GROUP_USER,),
+    GROUP_MANAGER: (GROUP_INVOICE,),
+    GROUP_READONLY: (GROUP_USER,),
+    GROUP_DRAFT_ONLY: (GROUP_READONLY,),
+}
 CURRENCIES = {"USD": "$", "EUR": "€"}
 
 
@@ -239,6 +246,8 @@ def apply_seed(store: Store, knobs: Knobs, source: dict[str, Any] | str | Path |
         for xmlid, (name, full_name) in GROUPS.items():
             groups[xmlid] = env["res.groups"]._create_one({"name": name, "full_name": full_name})
             _xmlid(env, xmlid, "res.groups", groups[xmlid])
+        for xmlid, implied in IMPLIED.items():
+            store.update("res.groups", groups[xmlid], {"implied_ids": [groups[i] for i in implied]})
         company = data["company"]
         currencies = {}
         for code, symbol in CURRENCIES.items():

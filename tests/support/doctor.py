@@ -70,3 +70,63 @@ def passing(run: DoctorRun, *names: str) -> None:
     """Each of ``names`` is ok (a test's positive control in the same run)."""
     for name in names:
         assert run.check(name)["status"] == "ok", run.check(name)
+
+
+# -- Odoo rights: one table for the stand-in (tests/doctor) and the real Odoo 18
+# (tests/odoo_real), so that the two are held to the same answers ----------------------------
+
+DRAFT_ONLY_GROUP = "aie_draft_only.group_draft_only"
+# the kinds of Odoo user, made alike on both servers: Internal User plus these groups
+USER_GROUPS: dict[str, tuple[str, ...]] = {
+    "draft-only": (DRAFT_ONLY_GROUP,),  # what the deployment guide gives the VM
+    "internal": (),  # our addon's group forgotten
+    "billing": ("account.group_account_invoice",),  # Invoicing / Billing
+    "invoicing-admin": ("account.group_account_manager",),  # Billing comes implied
+}
+
+
+@dataclass(frozen=True)
+class Rights:
+    """The rights check for ``user`` (a kind above, or ``admin``, the database's
+    administrator) on ``role``: its status, what it says, and what its fix says."""
+
+    role: str
+    user: str
+    status: str
+    says: str
+    fix: str = ""
+
+
+_VM_USER = "give the VM its own Odoo user, without any Invoicing level"
+RIGHTS = (
+    Rights("cloud", "draft-only", "ok", "drafts only: in aie_draft_only.group_draft_only"),
+    Rights("cloud", "admin", "fail", "this user can post invoices", _VM_USER),
+    Rights("cloud", "invoicing-admin", "fail", "this user can post invoices", _VM_USER),
+    Rights(
+        "cloud",
+        "internal",
+        "fail",
+        "is not in our draft-only group",
+        "put the user in 'AI Employee: draft invoices only'",
+    ),
+    Rights("local", "billing", "ok", "can post invoices and register payments"),
+    Rights("local", "invoicing-admin", "ok", "can post invoices and register payments"),
+    Rights("local", "admin", "ok", "can post invoices and register payments"),
+    Rights(
+        "local",
+        "draft-only",
+        "fail",
+        "this user cannot post invoices",
+        "set Invoicing to Billing (or Administrator)",
+    ),
+)
+
+
+def assert_rights(run: DoctorRun, expected: Rights, login: str) -> None:
+    """The Odoo checks of ``run`` as ``expected`` says, the server and login passing."""
+    passing(run, "Odoo server", "Odoo login")
+    check = run.check("Odoo rights")
+    assert check["status"] == expected.status, (expected, check)
+    assert expected.says in check["detail"], check
+    assert repr(login) in check["detail"], check
+    assert expected.fix in check["fix"], check

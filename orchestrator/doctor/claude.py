@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import subprocess
 from pathlib import Path
 
@@ -123,7 +124,7 @@ def _login(command: str, timeout_s: float) -> Check:
         return fail(
             AREA,
             LOGIN,
-            f"Claude Code is not logged in (as {os.environ.get('USER') or 'this user'}, "
+            f"Claude Code is not logged in (as {pwd.getpwuid(os.geteuid()).pw_name}, "
             f"configuration in {report.get('configDirectory', '~/.claude')})",
             "run `claude` once as the agents' user and /login, or set ANTHROPIC_API_KEY in "
             "the agents' environment",

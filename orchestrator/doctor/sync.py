@@ -286,12 +286,13 @@ def _pattern(line: str) -> tuple[bool, str]:
 
 def _undone(lines: list[str]) -> list[str]:
     """Exceptions (``!...``) placed before a rule that keeps decisions or instructions at
-    home, and matching what it names: the first match wins, so the rule does nothing."""
+    home, and matching what it names: the first match wins, so the rule does nothing.
+    (``.obsidian`` is left out: the template invites a person to share a setting so.)"""
     found = []
     for rule in STIGNORE_RULES:
-        if rule not in lines:
-            continue
         name = _pattern(rule)[1].strip("/")
+        if rule not in lines or name == ".obsidian":
+            continue
         for line in lines[: lines.index(rule)]:
             negated, pattern = _pattern(line)
             pattern = pattern.strip("/").removesuffix("/**")

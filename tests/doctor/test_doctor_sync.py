@@ -159,3 +159,8 @@ def test_an_exception_before_a_decision_rule(doctor_stack: DoctorStack) -> None:
         detail="'!/Approved/urgent.md' before '/Approved'",
     )
     passing(run, "vault layout")
+    # the exception the template itself suggests, for a setting of Obsidian's shared on purpose
+    obsidian = applied.index("(?d).obsidian")
+    shared = [*applied[:obsidian], "!/.obsidian/app.json", *applied[obsidian:]]
+    with ignores(local, shared):
+        passing(doctor(doctor_stack.env("local", claude=False)), IGNORES)

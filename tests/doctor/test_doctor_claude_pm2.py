@@ -18,6 +18,8 @@ from tests.doctor.conftest import DoctorStack, all_online
 from tests.support.doctor import doctor, failing, passing
 from tests.support.node_tools import BIN
 
+pytestmark = pytest.mark.xdist_group("doctor")  # one dev stack (and one PM2) per run
+
 CLI, LOGIN, SKILLS, PM2 = "Claude Code CLI", "Claude Code login", "Claude Code skills", "PM2 apps"
 
 needs_claude = pytest.mark.skipif(

@@ -20,6 +20,8 @@ from tests.doctor.conftest import OPS, DoctorStack
 from tests.doctor.idle_proxy import IdleProxy
 from tests.support.doctor import doctor, failing, passing
 
+pytestmark = pytest.mark.xdist_group("doctor")  # one dev stack (and one PM2) per run
+
 LOGIN, FOLDERS, IDLE, SMTP = "IMAP login", "IMAP folders", "IMAP IDLE and keywords", "SMTP login"
 
 

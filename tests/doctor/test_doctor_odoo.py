@@ -13,6 +13,8 @@ from devstack.odoo_standin import StandinThread
 from tests.doctor.conftest import DoctorStack
 from tests.support.doctor import RIGHTS, USER_GROUPS, Rights, assert_rights, doctor, failing
 
+pytestmark = pytest.mark.xdist_group("doctor")  # one dev stack (and one PM2) per run
+
 SERVER, LOGIN, RIGHTS_CHECK = "Odoo server", "Odoo login", "Odoo rights"
 ADMIN = ("admin", "acme-admin-api-key")
 

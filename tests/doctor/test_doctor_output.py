@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from tests.doctor.conftest import DoctorStack
 from tests.support.doctor import DoctorRun, doctor
+
+pytestmark = pytest.mark.xdist_group("doctor")  # one dev stack (and one PM2) per run
 
 FIELDS = {"area", "name", "status", "mark", "detail", "fix", "seconds"}
 MARKS = {"ok": "✓", "warn": "!", "fail": "✗", "skip": "-"}

@@ -9,9 +9,13 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from orchestrator.vault_init import init_vault
 from tests.doctor.conftest import DoctorStack
 from tests.support.doctor import doctor, failing, passing
+
+pytestmark = pytest.mark.xdist_group("doctor")  # one dev stack (and one PM2) per run
 
 LAYOUT, PERMISSIONS = "vault layout", "vault permissions"
 

@@ -9,11 +9,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from devstack.mail_servers import free_port
 from devstack.stack import wait_until
 from devstack.syncpair import SyncthingInstance
 from tests.doctor.conftest import DoctorStack
 from tests.support.doctor import doctor, failing, passing
+
+pytestmark = pytest.mark.xdist_group("doctor")  # one dev stack (and one PM2) per run
 
 SYNCTHING, PEER, FOLDER, IGNORES = "Syncthing", "sync peer", "sync folder", "sync ignore patterns"
 

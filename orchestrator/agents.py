@@ -20,7 +20,15 @@ from orchestrator.mcp_processes import HttpServers
 from orchestrator.toolbox import ToolBox
 from shared.ledger import ExecutionLedger
 from shared.serving import setup_logging
-from shared.settings import CoreSettings, ImapSettings, Role, load, mail_address
+from shared.settings import (
+    CoreSettings,
+    ImapSettings,
+    OdooSettings,
+    Role,
+    load,
+    mail_address,
+    mail_auth,
+)
 from shared.sync_rules import missing_rules
 
 __all__ = ["run_agent", "servers_configured"]
@@ -59,8 +67,14 @@ def run_agent(role: Role, interval_s: float, max_passes: int | None = None) -> i
         )
         return 2
     servers = servers_configured()
-    if "email" in servers:  # the same one clear line email-mcp would give, before starting
-        mail_address(load(ImapSettings, program), program)
+    # a setting the servers would refuse stops the agent here, with the same one clear line
+    # and exit code 2 (which PM2 does not restart), not later as a server that died
+    if "email" in servers:
+        imap = load(ImapSettings, program)
+        mail_address(imap, program)
+        mail_auth(program, imap)
+    if "odoo" in servers:
+        load(OdooSettings, program)
     setup_logging()
     # one state directory for the agent, its servers and its Claude Code sessions' servers
     os.environ["AIE_STATE_DIR"] = str(core.state_path)

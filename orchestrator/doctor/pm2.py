@@ -21,6 +21,7 @@ __all__ = ["APPS", "probes"]
 AREA = "pm2"
 NAME = "PM2 apps"
 APPS = ("aie-inbox-watcher", "aie-cloud-agent")  # the names in ecosystem.config.js
+CONFIGURATION_ERROR = 2  # their exit code on a setting missing or wrong (stop_exit_codes)
 CHECKOUT_PM2 = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / ".bin" / "pm2"
 _START = "pm2 start deployment/cloud/ecosystem.config.js && pm2 save (and pm2 startup, once)"
 
@@ -67,23 +68,28 @@ def check_pm2(setup: Setup, timeout_s: float) -> Check:
         else {}
     )
     missing = [name for name in APPS if name not in apps]
-    down = {
-        name: str((apps[name].get("pm2_env") or {}).get("status", "?"))
-        for name in APPS
-        if name in apps and (apps[name].get("pm2_env") or {}).get("status") != "online"
-    }
+    states = {name: apps[name].get("pm2_env") or {} for name in APPS if name in apps}
+    down = {name: state for name, state in states.items() if state.get("status") != "online"}
     if missing or down:
-        problems = [f"{name} is {status}" for name, status in down.items()]
+        problems = [_down(name, state) for name, state in down.items()]
         problems += [f"{name} is not in PM2" for name in missing]
-        first = next(iter(down), None) or missing[0]
-        return fail(
-            AREA,
-            NAME,
-            "; ".join(problems),
-            f"pm2 logs {first} --lines 50 says why; then pm2 restart {first}" if down else _START,
-        )
-    restarts = {
-        name: int((apps[name].get("pm2_env") or {}).get("restart_time") or 0) for name in APPS
-    }
+        first = next(iter(down), None)
+        if first is None:
+            fix = _START
+        elif down[first].get("exit_code") == CONFIGURATION_ERROR:
+            fix = (
+                f"pm2 logs {first} --lines 20 names the setting; set it in the VM's .env, "
+                f"then pm2 restart {first} --update-env"
+            )
+        else:
+            fix = f"pm2 logs {first} --lines 50 says why; then pm2 restart {first}"
+        return fail(AREA, NAME, "; ".join(problems), fix)
+    restarts = {name: int(state.get("restart_time") or 0) for name, state in states.items()}
     shown = ", ".join(f"{n} online ({r} restarts)" for n, r in restarts.items())
     return ok(AREA, NAME, shown)
+
+
+def _down(name: str, state: dict[str, Any]) -> str:
+    if state.get("exit_code") == CONFIGURATION_ERROR:  # stop_exit_codes: PM2 leaves it down
+        return f"{name} stopped on a configuration error (exit code 2)"
+    return f"{name} is {state.get('status', '?')}"

@@ -75,6 +75,12 @@ class DoctorStack:
             }
         return env
 
+    def agents_env(self) -> dict[str, str]:
+        """What PM2 starts the cloud's apps with (the built-in rules, not Claude Code)."""
+        cloud = self.env("cloud", claude=False)
+        agents = {k: v for k, v in cloud.items() if k.startswith("AIE_")}
+        return agents | {"AIE_HOME": str(ROOT), "AIE_LOG_DIR": str(self.root / "pm2-logs")}
+
     def secrets(self) -> list[str]:
         """Every secret the stack's settings hold: none may ever be shown."""
         return [
@@ -124,11 +130,8 @@ def pm2_cloud(doctor_stack: DoctorStack) -> Iterator[Callable[..., str]]:
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
-    cloud = doctor_stack.env("cloud")
-    agents = {k: v for k, v in cloud.items() if k.startswith("AIE_") and "CLAUDE" not in k}
-    agents |= {"AIE_HOME": str(ROOT), "AIE_LOG_DIR": str(doctor_stack.root / "pm2-logs")}
     try:
-        pm2("start", str(ECOSYSTEM), env=agents)
+        pm2("start", str(ECOSYSTEM), env=doctor_stack.agents_env())
         wait_until(lambda: all_online(pm2), timeout=60)
         doctor_stack.pm2_home = home
         yield pm2

@@ -4,6 +4,7 @@ find, the setting in .env only; an app of PM2's stopped, and PM2 not running."""
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -96,6 +97,34 @@ def test_an_app_of_pm2_stopped(doctor_stack: DoctorStack, pm2_cloud: Callable[..
         PM2,
         fix="pm2 logs aie-inbox-watcher --lines 50 says why; then pm2 restart aie-inbox-watcher",
         detail="aie-inbox-watcher is stopped",
+    )
+    passing(doctor(doctor_stack.env("cloud", claude=False)), PM2)
+
+
+def test_an_app_stopped_by_a_configuration_error(
+    doctor_stack: DoctorStack, pm2_cloud: Callable[..., str]
+) -> None:
+    """The watcher exits 2 on a setting that is wrong, and PM2 leaves it down
+    (stop_exit_codes): the doctor says so, and that its log names the setting."""
+    good = doctor_stack.agents_env()
+    watcher = "aie-inbox-watcher"
+    pm2_cloud("restart", watcher, "--update-env", env=good | {"AIE_IMAP_PORT": "not-a-port"})
+
+    def exited() -> bool:
+        apps = {app["name"]: app["pm2_env"] for app in json.loads(pm2_cloud("jlist"))}
+        return apps[watcher].get("exit_code") == 2 and apps[watcher]["status"] != "online"
+
+    try:
+        wait_until(exited, timeout=30)
+        run = doctor(doctor_stack.env("cloud", claude=False))
+    finally:
+        pm2_cloud("restart", watcher, "--update-env", env=good)
+        wait_until(lambda: all_online(pm2_cloud), timeout=60)
+    failing(
+        run,
+        PM2,
+        fix=f"pm2 logs {watcher} --lines 20 names the setting; set it in the VM's .env",
+        detail=f"{watcher} stopped on a configuration error (exit code 2)",
     )
     passing(doctor(doctor_stack.env("cloud", claude=False)), PM2)
 

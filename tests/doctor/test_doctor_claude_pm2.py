@@ -112,7 +112,7 @@ def test_an_app_stopped_by_a_configuration_error(
 
     def exited() -> bool:
         apps = {app["name"]: app["pm2_env"] for app in json.loads(pm2_cloud("jlist"))}
-        return apps[watcher].get("exit_code") == 2 and apps[watcher]["status"] != "online"
+        return bool(apps[watcher].get("exit_code") == 2 and apps[watcher]["status"] != "online")
 
     try:
         wait_until(exited, timeout=30)

@@ -57,6 +57,14 @@ class MailMessage(MailSummary):
     defects: list[str] = Field(
         default_factory=list, description="MIME problems found while reading"
     )
+    text_cut: int = Field(
+        default=0,
+        description="Characters left out at the end of a text too long for one reply",
+    )
+    not_listed: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per list (to, cc, references...), entries left out of a very long one",
+    )
 
 
 class MailListResult(BaseModel):

@@ -10,6 +10,7 @@ from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
 
 import html2text
 
@@ -113,11 +114,12 @@ def parse_message(
         text = "\n".join(text_parts).strip()
     senders = _addresses(msg, "From")
     sender_address = getaddresses(senders)[0][1] if senders else ""
+    sender: dict[str, Any] = {"from": ", ".join(senders) or header_text(msg.get("From"))}
     return MailMessage(
         uid=uid,
         folder=folder,
         message_id=message_id_of(msg, raw),
-        **{"from": ", ".join(senders) or header_text(msg.get("From"))},
+        **sender,
         automated=automated_reason(msg, sender_address),
         to=_addresses(msg, "To"),
         cc=_addresses(msg, "Cc"),
@@ -130,6 +132,7 @@ def parse_message(
         in_reply_to=(split_ids(msg.get("In-Reply-To")) or [""])[0],
         references=split_ids(msg.get("References")),
         text=text[:MAX_TEXT_CHARS],
+        text_cut=max(len(text) - MAX_TEXT_CHARS, 0),
         html_only=html_only,
         attachments=attachments,
         defects=sorted(set(defects)),

@@ -130,7 +130,7 @@ def build_server(
     ) -> MailMessage:
         """Read one message: decoded headers, the text (HTML turned into text when there is
         no text part), attachments as name, type and size, and the threading ids."""
-        return await service.get(uid, folder, uidvalidity)
+        return await service.read(uid, folder, uidvalidity)
 
     @tool(mcp, WRITE, title="Draft a reply")
     async def mail_draft_reply(

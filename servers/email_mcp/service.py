@@ -32,6 +32,7 @@ from servers.email_mcp.oauth import TokenSource
 from servers.email_mcp.outbox import Outbox
 from servers.email_mcp.params import DRAFT_ID_PATTERN
 from servers.email_mcp.parse import parse_message
+from servers.email_mcp.shown import shown_message, shown_summary
 from servers.email_mcp.triage import triage_folder
 from shared.budget import fitting
 from shared.clock import Clock, system_clock
@@ -118,7 +119,7 @@ class EmailService:
             page = uids[offset : offset + limit]
             fetched = await self._session.fetch(imap, page, "BODY.PEEK[HEADER]")
         by_uid = {f.uid: f for f in fetched}
-        messages = [self._summary(by_uid[u], folder) for u in page if u in by_uid]
+        messages = [shown_summary(self._summary(by_uid[u], folder)) for u in page if u in by_uid]
         following = offset + limit
         if (fit := fitting(messages)) < len(messages):  # too long for one reply
             following = offset + page.index(messages[fit].uid)
@@ -145,6 +146,12 @@ class EmailService:
         )
         summary.has_attachments = "multipart/mixed" in content_type.lower()
         return summary
+
+    async def read(
+        self, uid: int, folder: str = "INBOX", uidvalidity: int | None = None
+    ) -> MailMessage:
+        """One mail as a reply shows it (``mail_get``): cut to fit, saying what was cut."""
+        return shown_message(await self.get(uid, folder, uidvalidity))
 
     async def get(
         self, uid: int, folder: str = "INBOX", uidvalidity: int | None = None

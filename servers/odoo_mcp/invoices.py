@@ -18,10 +18,17 @@ from servers.odoo_mcp.models import (
 )
 from servers.odoo_mcp.partners import resolve_partner
 from servers.odoo_mcp.rpc import OdooRefused
-from shared.budget import fitting
+from shared.budget import cap_lists, fitting
 from shared.errors import InvalidInput
 
-__all__ = ["DraftSpec", "InvoiceFilter", "account_summary", "create_draft", "list_invoices"]
+__all__ = [
+    "DraftSpec",
+    "InvoiceFilter",
+    "account_summary",
+    "create_draft",
+    "list_invoices",
+    "shown",
+]
 
 
 @dataclass
@@ -256,3 +263,10 @@ def describe(invoice: Invoice) -> str:
     label = MOVE_LABELS.get(invoice.move_type, invoice.move_type)
     amount = f"{invoice.amount_total:.2f} {invoice.currency}"
     return f"{label} {invoice.name or '(draft)'} for {invoice.partner_name}: {amount}"
+
+
+def shown(invoice: Invoice) -> Invoice:
+    """An invoice as one reply shows it: when its lines are too long for one reply, the
+    last ones left out, saying how many (its amounts still count them all)."""
+    cut, left_out = cap_lists(invoice, ["lines"])
+    return cut.model_copy(update={"lines_not_shown": left_out["lines"]}) if left_out else invoice

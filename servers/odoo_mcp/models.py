@@ -88,6 +88,10 @@ class Partner(BaseModel):
 class PartnerFindResult(BaseModel):
     query: str
     partners: list[Partner]
+    next_offset: int | None = Field(
+        default=None,
+        description="More matches follow (a page of long entries is cut shorter): pass as offset",
+    )
 
 
 class PartnerCreateResult(Partner):
@@ -124,6 +128,11 @@ class InvoiceRow(BaseModel):
 
 class Invoice(InvoiceRow):
     lines: list[InvoiceLine]
+    lines_not_shown: int = Field(
+        default=0,
+        description="Lines left out at the end to keep the reply readable; the amounts "
+        "count every line",
+    )
     created: bool | None = Field(
         default=None,
         description="invoice_create_draft: false when a draft with the same reference existed",

@@ -8,6 +8,7 @@ from typing import Any
 
 from servers.odoo_mcp.books import OdooBooks
 from servers.odoo_mcp.models import Partner, PartnerCreateResult, PartnerFindResult
+from shared.budget import fitting
 from shared.errors import InvalidInput, NotFound
 
 __all__ = ["create_partner", "find_partners", "resolve_partner"]
@@ -48,9 +49,11 @@ def _score(query: str, row: dict[str, Any]) -> float:
     return best
 
 
-async def find_partners(books: OdooBooks, query: str, limit: int) -> PartnerFindResult:
+async def find_partners(
+    books: OdooBooks, query: str, limit: int, offset: int = 0
+) -> PartnerFindResult:
     """Substring match on name, email and VAT; when that finds nothing, a typo-tolerant
-    match on names. Best first."""
+    match on names. Best first, a page at a time (cut shorter when its entries are long)."""
     q = query.strip()
     tokens = [t for t in re.split(r"\s+", q) if len(t) >= 2] or [q]
     domain: list[Any] = []
@@ -65,7 +68,12 @@ async def find_partners(books: OdooBooks, query: str, limit: int) -> PartnerFind
         )
         scored = [(s, row) for row in pool if (s := _score(q, row)) >= MIN_FUZZY_SCORE]
     scored.sort(key=lambda pair: (-pair[0], pair[1]["name"] or "", pair[1]["id"]))
-    return PartnerFindResult(query=q, partners=[_partner(row, s) for s, row in scored[:limit]])
+    page = [_partner(row, s) for s, row in scored[offset : offset + limit]]
+    page = page[: fitting(page)]
+    following = offset + len(page)
+    return PartnerFindResult(
+        query=q, partners=page, next_offset=following if following < len(scored) else None
+    )
 
 
 async def resolve_partner(books: OdooBooks, partner: int | str) -> Partner:

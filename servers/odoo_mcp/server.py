@@ -49,6 +49,10 @@ PartnerRef = Annotated[
     int | Annotated[str, Field(min_length=1, max_length=200)],
     Field(description="A partner id (e.g. 7), or an exact name or email as partner_find shows"),
 ]
+Offset = Annotated[
+    int,
+    Field(ge=0, description="Skip this many (paging): pass the next_offset of the page before"),
+]
 EMAIL = r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"
 TaskLink = Annotated[
     TaskId | None,
@@ -87,12 +91,19 @@ def build_server(
             ),
         ],
         limit: Annotated[
-            int, Field(ge=1, le=100, description="At most this many matches (default 10)")
+            int,
+            Field(
+                ge=1,
+                le=100,
+                description="At most this many matches (default 10); a page of long entries "
+                "is cut shorter, and next_offset continues",
+            ),
         ] = 10,
+        offset: Offset = 0,
     ) -> PartnerFindResult:
         """Find partners by name, email or VAT, best match first; names are matched even
         with typos. Each result has a score from 0 to 1."""
-        return await service.find_partners(query, limit)
+        return await service.find_partners(query, limit, offset)
 
     @tool(mcp, WRITE, title="Create a partner")
     async def partner_create(
@@ -204,9 +215,7 @@ def build_server(
                 "shorter to keep the reply readable, and next_offset continues",
             ),
         ] = 50,
-        offset: Annotated[
-            int, Field(ge=0, description="Skip this many (paging): pass next_offset")
-        ] = 0,
+        offset: Offset = 0,
     ) -> InvoiceListResult:
         """List invoices and bills, newest first, a page at a time (next_offset pages on):
         by state, type, partner, invoice date range, or only the overdue ones."""

@@ -32,8 +32,8 @@ class OdooService(OdooBooks):
     """Partners, invoices, approval requests and approved execution, on one Odoo."""
 
     # -- partners -------------------------------------------------------------------------
-    async def find_partners(self, query: str, limit: int) -> PartnerFindResult:
-        return await partners.find_partners(self, query, limit)
+    async def find_partners(self, query: str, limit: int, offset: int = 0) -> PartnerFindResult:
+        return await partners.find_partners(self, query, limit, offset)
 
     async def create_partner(
         self,
@@ -58,13 +58,13 @@ class OdooService(OdooBooks):
 
     # -- invoices and bills ---------------------------------------------------------------
     async def create_draft(self, spec: DraftSpec) -> Invoice:
-        return await invoices.create_draft(self, spec)
+        return invoices.shown(await invoices.create_draft(self, spec))
 
     async def list_invoices(self, flt: InvoiceFilter, limit: int, offset: int) -> InvoiceListResult:
         return await invoices.list_invoices(self, flt, limit, offset)
 
     async def get_invoice(self, invoice_id: int) -> Invoice:
-        return await self.invoice(invoice_id)
+        return invoices.shown(await self.invoice(invoice_id))
 
     async def account_summary(self) -> AccountSummary:
         return await invoices.account_summary(self)

@@ -37,6 +37,11 @@ class TaskCreateResult(BaseModel):
 
 class TaskResult(BaseModel):
     task: TaskView
+    body_cut: int = Field(
+        default=0,
+        description="Characters left out at the end of a body too long for one reply; the "
+        "whole file is the resource vault://task/{id}",
+    )
 
 
 class ClaimResult(BaseModel):
@@ -74,6 +79,11 @@ class ApprovalListResult(BaseModel):
 
 class ConflictsResult(BaseModel):
     resolved: list[ConflictResolution]
+    not_listed: int = Field(
+        default=0,
+        description="Resolutions left out of this reply to keep it readable (each has its "
+        "report in Conflicts/)",
+    )
 
 
 class StaleClaimInfo(BaseModel):
@@ -90,7 +100,7 @@ class UpdateResult(BaseModel):
 class DashboardResult(BaseModel):
     path: str
     merged_updates: int
-    archived: list[str]
+    archived: list[str] = Field(description="Where the merged notes went (some may be left out)")
 
 
 class AuditQueryResult(BaseModel):
@@ -124,3 +134,8 @@ class VaultStatus(BaseModel):
         "opened; conflicts_resolve moves them to Conflicts/",
     )
     sync: dict[str, Any] = Field(description="Sync health: marker, temp files, peer ages")
+    not_listed: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per list, how many entries were left out of this reply to keep it "
+        "readable (a flood); the counts above are whole",
+    )

@@ -97,7 +97,7 @@ def build_server(
         """Counts per folder, domain and agent; stale claims; agents' heartbeats and their
         age; pending and expired approvals; unresolved sync conflicts; sync health. Call it
         first to see what needs doing."""
-        return service.status()
+        return service.status_shown()
 
     @tool(mcp, IDEMPOTENT, title="Create a task", inline=True)
     def task_create(

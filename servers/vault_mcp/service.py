@@ -28,12 +28,12 @@ from servers.vault_mcp.models import (
 )
 from servers.vault_mcp.status import collect_status, status_markdown
 from shared.approvals import ApprovalState, DecidedVia, Shown
-from shared.budget import compact, fitting
+from shared.budget import cap_lists, compact, fitting, trim_text
 from shared.clock import Clock, system_clock
 from shared.errors import InvalidInput
 from shared.ids import check_task_id
 from shared.settings import CoreSettings
-from shared.tasks import TaskState
+from shared.tasks import TaskState, TaskView
 from shared.vault import Vault
 from shared.vault_files import read_vault_bytes
 
@@ -42,6 +42,16 @@ __all__ = ["EVENT_MAX_CHARS", "VaultService"]
 # an audit event longer than this is shown by its identity fields only (a triage pass that
 # met a thousand bad mails lists them all in one event)
 EVENT_MAX_CHARS = 4_000
+# what vault_status may cut short in a flood (the counts stay whole)
+_STATUS_LISTS = (
+    "refused_files",
+    "sync_conflict_copies",
+    "unresolved_duplicates",
+    "stale_claims",
+    "heartbeats",
+    "expired_approvals",
+    "pending_approvals",
+)
 _EVENT_KEYS = ("ts", "actor", "action", "target", "approval_id", "result", "detail")
 
 
@@ -56,6 +66,11 @@ class VaultService:
         """The vault's state; reading it changes nothing."""
         v = self.vault
         return collect_status(v.tasks, v.claims, v.approvals, v.signals, self.conflicts, v.role)
+
+    def status_shown(self) -> VaultStatus:
+        """The vault's state as one reply shows it: in a flood, its lists cut short."""
+        shown, left_out = cap_lists(self.status(), _STATUS_LISTS)
+        return shown.model_copy(update={"not_listed": left_out}) if left_out else shown
 
     # -- tasks ----------------------------------------------------------------------------
     def create_task(
@@ -80,7 +95,7 @@ class VaultService:
         )
 
     def get_task(self, task_id: str) -> TaskResult:
-        return TaskResult(task=self.vault.tasks.get(task_id))
+        return _task_result(self.vault.tasks.get(task_id))
 
     def task_markdown(self, task_id: str) -> str:
         """One task's file as it is on disk (``vault://task/{task_id}``)."""
@@ -102,13 +117,13 @@ class VaultService:
         )
 
     def release(self, task_id: str, note: str) -> TaskResult:
-        return TaskResult(task=self.vault.claims.release(task_id, note))
+        return _task_result(self.vault.claims.release(task_id, note))
 
     def complete(self, task_id: str, summary: str, outcome: str) -> TaskResult:
-        return TaskResult(task=self.vault.claims.complete(task_id, summary, outcome))
+        return _task_result(self.vault.claims.complete(task_id, summary, outcome))
 
     def fail(self, task_id: str, reason: str, retry: bool) -> TaskResult:
-        return TaskResult(task=self.vault.claims.fail(task_id, reason, retry))
+        return _task_result(self.vault.claims.fail(task_id, reason, retry))
 
     def heartbeat(self, status: str, note: str) -> Heartbeat:
         v = self.vault
@@ -157,7 +172,10 @@ class VaultService:
 
     # -- sync conflicts -------------------------------------------------------------------
     def resolve_conflicts(self) -> ConflictsResult:
-        return ConflictsResult(resolved=self.conflicts.resolve())
+        shown, left_out = cap_lists(
+            ConflictsResult(resolved=self.conflicts.resolve()), ["resolved"]
+        )
+        return shown.model_copy(update={"not_listed": left_out.get("resolved", 0)})
 
     # -- updates and the dashboard --------------------------------------------------------
     def post_update(self, title: str, body: str, kind: str) -> UpdateResult:
@@ -168,11 +186,12 @@ class VaultService:
         self.vault.require_local("dashboard_refresh")
         path, archived = self.dashboard.refresh(status_markdown(self.status()))
         root = self.vault.root
-        return DashboardResult(
+        result = DashboardResult(
             path=path.relative_to(root).as_posix(),
             merged_updates=len(archived),
             archived=[p.relative_to(root).as_posix() for p in archived],
         )
+        return cap_lists(result, ["archived"])[0]  # merged_updates counts them all
 
     def dashboard_markdown(self) -> str:
         """Dashboard.md as the local agent last wrote it (``vault://dashboard``)."""
@@ -209,6 +228,12 @@ class VaultService:
             offset=offset,
             next_offset=offset + len(page) if start > 0 else None,
         )
+
+
+def _task_result(task: TaskView) -> TaskResult:
+    """A task as one reply shows it: a body too long cut at its end, saying so."""
+    shown, cut = trim_text(task, "body")
+    return TaskResult(task=shown, body_cut=cut)
 
 
 def _shown(event: dict[str, Any]) -> dict[str, Any]:

@@ -39,6 +39,7 @@ import logging
 import os
 import shutil
 import signal
+import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -221,6 +222,8 @@ class ClaudeCode:
                 self.argv(prompt, mcp_json, skill, servers),
                 cwd=self.workspace,
                 env=session_environment(token),
+                # nothing to read: with a pipe there, the CLI waits seconds for input first
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,  # killed as a group on a timeout
             )
         except OSError as error:

@@ -133,3 +133,8 @@ class TriageResult(BaseModel):
     problems: list[TriageProblem] = Field(
         default_factory=list, description="Mails that could not become a normal task, and why"
     )
+    problems_not_listed: int = Field(
+        default=0,
+        description="Problems left out of this reply to keep it readable (each has its "
+        "quarantine task in created, and the audit log lists them all)",
+    )

@@ -32,7 +32,7 @@ from servers.email_mcp.oauth import TokenSource
 from servers.email_mcp.outbox import Outbox
 from servers.email_mcp.params import DRAFT_ID_PATTERN
 from servers.email_mcp.parse import parse_message
-from servers.email_mcp.shown import shown_message, shown_summary
+from servers.email_mcp.shown import shown_message, shown_summary, shown_triage
 from servers.email_mcp.triage import triage_folder
 from shared.budget import fitting
 from shared.clock import Clock, system_clock
@@ -183,7 +183,7 @@ class EmailService:
     # -- triage and sending ---------------------------------------------------------------------
     async def triage(self, batch: int = 200, folder: str = "INBOX") -> TriageResult:
         """Turn unseen mail into tasks, once per Message-ID (see :mod:`.triage`)."""
-        return await triage_folder(self._session, self.vault, batch, folder)
+        return shown_triage(await triage_folder(self._session, self.vault, batch, folder))
 
     async def send_approved(self, approval_id: str) -> SendResult:
         """Send an approved reply exactly once, local machine only (see :mod:`.outbox`)."""

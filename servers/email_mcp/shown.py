@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from servers.email_mcp.models import MailMessage, MailSummary
+from servers.email_mcp.models import MailMessage, MailSummary, TriageResult
 from shared.budget import cap_lists, size, trim_text
 
-__all__ = ["ITEM_BUDGET", "shown_message", "shown_summary"]
+__all__ = ["ITEM_BUDGET", "shown_message", "shown_summary", "shown_triage"]
 
 # what one mail of a listing may take: a page still holds a dozen of the longest
 ITEM_BUDGET: Final = 6_000
@@ -37,3 +37,12 @@ def shown_summary(summary: MailSummary) -> MailSummary:
     if len(subject) > 1_000:
         summary = summary.model_copy(update={"subject": subject[:999] + "…"})
     return cap_lists(summary, ("to", "cc", "flags"), ITEM_BUDGET)[0]
+
+
+def shown_triage(result: TriageResult) -> TriageResult:
+    """A triage pass's result: every created task listed (an agent counts them), the
+    problems cut short when a batch of bad mail would make the reply too long."""
+    shown, left_out = cap_lists(result, ["problems"])
+    if not left_out:
+        return result
+    return shown.model_copy(update={"problems_not_listed": left_out["problems"]})

@@ -276,15 +276,22 @@ async def test_vault_results_stay_under_the_budget(
         events = await page_through(client, "audit_query", "events")
         assert len(events) == (await ok(client, "audit_query", limit=1))["total"] >= 660
 
-        text, got = await text_of(client, "task_get", task_id=big.id)
+        _, got = await text_of(client, "task_get", task_id=big.id)
         whole, shown = store.tasks.get(big.id).body, got["task"]["body"]
         assert whole.startswith(shown) and len(shown) + got["body_cut"] == len(whole)
         assert len(shown) > 60_000  # cut to fit, not emptied
-        text, status = await text_of(client, "vault_status")
+        _, status = await text_of(client, "vault_status")
         assert status["not_listed"]["sync_conflict_copies"] > 1_000
-        text, resolved = await text_of(client, "conflicts_resolve")
+        _, resolved = await text_of(client, "conflicts_resolve")
         assert resolved["not_listed"] > 1_000
         assert len(resolved["resolved"]) + resolved["not_listed"] == 2_000
+        for n in range(1_500):  # notes for the Dashboard, piled up while the laptop was off
+            await ok(client, "update_post", title=f"Note {n}", body="b")
+    async with Client(vault_server(make_settings("local"))) as laptop:
+        _, refreshed = await text_of(laptop, "dashboard_refresh")
+        archived = refreshed["archived"]
+        assert refreshed["merged_updates"] == 1_500 and 0 < len(archived) < 1_500
+        assert len(compact(archived)) / len(archived) * 1_500 > TEXT_BUDGET  # needed cutting
 
 
 async def text_of(client: Client, tool: str, **args: Any) -> tuple[str, dict[str, Any]]:

@@ -23,7 +23,6 @@ from shared.serving import setup_logging
 from shared.settings import (
     CoreSettings,
     ImapSettings,
-    OdooSettings,
     Role,
     load,
     mail_address,
@@ -67,14 +66,14 @@ def run_agent(role: Role, interval_s: float, max_passes: int | None = None) -> i
         )
         return 2
     servers = servers_configured()
-    # a setting the servers would refuse stops the agent here, with the same one clear line
-    # and exit code 2 (which PM2 does not restart), not later as a server that died
+    # a mail setting the email server would refuse stops the agent here, with the same one
+    # clear line and exit code 2 (which PM2 does not restart), not later as a server that
+    # died. (An Odoo server that cannot start only costs the accounting tasks: each is
+    # released saying why, and the mail goes on.)
     if "email" in servers:
         imap = load(ImapSettings, program)
         mail_address(imap, program)
         mail_auth(program, imap)
-    if "odoo" in servers:
-        load(OdooSettings, program)
     setup_logging()
     # one state directory for the agent, its servers and its Claude Code sessions' servers
     os.environ["AIE_STATE_DIR"] = str(core.state_path)
@@ -97,10 +96,14 @@ def run_agent(role: Role, interval_s: float, max_passes: int | None = None) -> i
     log.info("%s starting with servers %s", core.agent, ", ".join(servers))
 
     async def main() -> None:
-        # the cloud reads the inbox on every pass; the rest starts when first needed
+        # the cloud reads the inbox on every pass: the toolbox waits for those servers; the
+        # others start now too, in the background, so that neither the first pass that needs
+        # one nor a Claude Code session reaching it waits for it to load the MCP SDK
         eager = ("vault", "email") if role == "cloud" else ("vault",)
         processes = HttpServers({}, session_scopes())
         try:
+            for server in servers:
+                await processes.url(server)
             async with ToolBox(servers, {}, eager, http=processes) as tools:
                 await run_loop(tools, health, agent.one_pass, interval_s, max_passes, wake_on)
         finally:

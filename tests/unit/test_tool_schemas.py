@@ -310,6 +310,9 @@ async def test_mail_results_stay_under_the_budget(
 ) -> None:
     newsletter = "A paragraph of a very long newsletter, read by nobody.\n" * 6_000  # 330,000
     mail.deliver("ops@example.test", incoming("News", "<news@example.test>", body=newsletter))
+    crowd = ", ".join(f"Person {n} <p{n}@example.test>" for n in range(3_000))
+    spam = incoming("Win " * 2_000, "<crowd@example.test>", Cc=crowd)
+    mail.deliver("ops@example.test", spam)
     for n in range(300):  # as an MTA drops them, into the mailbox Dovecot made
         sender = f"Client Number {n} <client{n}@example.test>"
         message = incoming(f"Question {n:03d}: {LONG}", f"<q{n}@client.example.test>", sender)
@@ -317,7 +320,10 @@ async def test_mail_results_stay_under_the_budget(
     core = make_settings("cloud")
     async with Client(email_server(core, imap_settings(mail), None)) as client:
         listed = await page_through(client, "mail_list", "messages")
-        assert len({m["uid"] for m in listed}) == len(listed) == 301
+        assert len({m["uid"] for m in listed}) == len(listed) == 302
+        (crowded,) = [m for m in listed if m["message_id"] == "<crowd@example.test>"]
+        assert len(compact(crowded)) <= 6_000 and crowded["subject"].endswith("…")
+        assert crowded["cc"][0] == "Person 0 <p0@example.test>" and len(crowded["cc"]) < 3_000
         found = await page_through(client, "mail_search", "messages", subject="Question")
         assert len({m["uid"] for m in found}) == len(found) == 300
         (news,) = [m for m in listed if m["message_id"] == "<news@example.test>"]

@@ -22,9 +22,10 @@ import socket
 import stat
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import anyio
 from mcp.server import MCPServer
@@ -45,6 +46,7 @@ __all__ = [
     "serve_http",
 ]
 
+T = TypeVar("T")
 MIN_TOKEN_CHARS = 24
 GRACEFUL_STOP_S = 3
 
@@ -224,24 +226,9 @@ class ClosingStreams:
     ) -> HandlerResult:
         if ctx.method != "subscriptions/listen":
             return await call_next(ctx)
-        result: HandlerResult = None
-        ended = False
-        stopping = self._stopping()
-        async with anyio.create_task_group() as group:
-
-            async def serve() -> None:
-                nonlocal result, ended
-                result, ended = await call_next(ctx), True
-                group.cancel_scope.cancel()
-
-            async def stop() -> None:
-                await stopping.wait()
-                group.cancel_scope.cancel()
-
-            group.start_soon(serve)
-            group.start_soon(stop)
-        if ended:
-            return result
+        served = await _unless(self._stopping(), lambda: call_next(ctx))
+        if served is not None:
+            return served[0]
         return SubscriptionsListenResult(_meta={SUBSCRIPTION_ID_META_KEY: ctx.request_id})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -251,21 +238,8 @@ class ClosingStreams:
             return
 
         async def receive_or_stop() -> Message:
-            message: Message = {"type": "http.disconnect"}
-            async with anyio.create_task_group() as group:
-
-                async def client() -> None:
-                    nonlocal message
-                    message = await receive()
-                    group.cancel_scope.cancel()
-
-                async def stop() -> None:
-                    await stopping.wait()
-                    group.cancel_scope.cancel()
-
-                group.start_soon(client)
-                group.start_soon(stop)
-            return message
+            received = await _unless(stopping, receive)
+            return received[0] if received is not None else {"type": "http.disconnect"}
 
         ended = False
 
@@ -278,6 +252,26 @@ class ClosingStreams:
         if stopping.is_set() and not ended:  # the stream was cut short: end it properly
             with contextlib.suppress(OSError, RuntimeError):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _unless(event: anyio.Event, work: Callable[[], Awaitable[T]]) -> tuple[T] | None:
+    """What ``work()`` returns (in a tuple), or None when ``event`` is set first (``work``
+    is then cancelled)."""
+    outcome: tuple[T] | None = None
+    async with anyio.create_task_group() as group:
+
+        async def run() -> None:
+            nonlocal outcome
+            outcome = (await work(),)
+            group.cancel_scope.cancel()
+
+        async def watch() -> None:
+            await event.wait()
+            group.cancel_scope.cancel()
+
+        group.start_soon(run)
+        group.start_soon(watch)
+    return outcome
 
 
 def serve_http(server: MCPServer[Any], args: argparse.Namespace, security: HttpSecurity) -> None:

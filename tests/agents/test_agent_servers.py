@@ -11,32 +11,25 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
-import httpx2
 import pytest
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 
-from orchestrator.claude_code import session_scopes
 from orchestrator.mcp_processes import HttpServers
 from orchestrator.toolbox import ToolBox, ToolFailed
 from orchestrator.vault_init import init_vault
+from tests.support.http_servers import agent_servers, connected
 
 
 @asynccontextmanager
-async def agent_servers(tmp_path: Path) -> AsyncIterator[HttpServers]:
+async def laptop_servers(tmp_path: Path) -> AsyncIterator[HttpServers]:
     vault = tmp_path / "Vault"
     init_vault(vault)
-    servers = HttpServers({"AIE_ROLE": "local", "AIE_VAULT": str(vault)}, session_scopes())
-    try:
+    async with agent_servers(vault, "local") as servers:
         yield servers
-    finally:
-        with anyio.CancelScope(shield=True):
-            await servers.aclose()
 
 
 @pytest.mark.anyio
 async def test_a_server_that_dies_is_started_again_at_its_next_use(tmp_path: Path) -> None:
-    async with agent_servers(tmp_path) as servers:
+    async with laptop_servers(tmp_path) as servers:
         async with ToolBox(("vault",), {}, ("vault",), http=servers) as tools:
             assert (await tools.call("vault", "task_list"))["tasks"] == []
             first = servers.process("vault")
@@ -57,15 +50,13 @@ async def test_a_server_stops_on_sigterm_with_a_clients_listen_stream_open(
 ) -> None:
     """Claude Code holds a ``subscriptions/listen`` stream open for the whole session: the
     server ends it (the client sees a graceful end) and stops, unkilled."""
-    async with agent_servers(tmp_path) as servers:
+    async with laptop_servers(tmp_path) as servers:
         url = await servers.url("vault")
-        headers = {"Authorization": f"Bearer {servers.token}"}
-        async with httpx2.AsyncClient(headers=headers, trust_env=False) as http:
-            async with Client(streamable_http_client(url, http_client=http)) as client:
-                async with client.listen(tools_list_changed=True) as subscription:
-                    process = servers.process("vault")
-                    await servers.aclose()  # SIGTERM, and SIGKILL if it were still running
-                    events = [event async for event in subscription]  # ends, not lost
+        async with connected(url, servers.token, mode="auto") as client:
+            async with client.listen(tools_list_changed=True) as subscription:
+                process = servers.process("vault")
+                await servers.aclose()  # SIGTERM, and SIGKILL if it were still running
+                events = [event async for event in subscription]  # ends, not lost
         assert events == []
         # it stopped on the SIGTERM (uvicorn raises it again on its way out), unkilled
         assert process.returncode in (0, -signal.SIGTERM)
@@ -76,7 +67,7 @@ async def test_a_server_stops_on_sigterm_with_a_clients_listen_stream_open(
 
 @pytest.mark.anyio
 async def test_a_server_stops_by_itself_when_its_agent_is_gone(tmp_path: Path) -> None:
-    async with agent_servers(tmp_path) as servers:
+    async with laptop_servers(tmp_path) as servers:
         await servers.url("vault")
         process = servers.process("vault")
         assert process.stdin is not None

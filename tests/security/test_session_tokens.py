@@ -9,51 +9,29 @@ what its tools did, never by its exit code."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx2
 import pytest
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 
 from devstack.scripted_model import ScriptedModel, sessions
-from orchestrator.claude_code import ClaudeCode, Session, session_scopes
-from orchestrator.mcp_processes import HttpServers
+from orchestrator.claude_code import ClaudeCode, Session
 from orchestrator.vault_init import init_vault
 from tests.support.claude_cli import claude_code_env
+from tests.support.http_servers import agent_servers, connected
 from tests.support.node_tools import node_tool
 from tests.support.tool_calls import error_text, ok
 
 ACCOUNTING = {"task_get", "task_claim", "task_release", "update_post"}
 
 
-@asynccontextmanager
-async def connected(url: str, token: str) -> AsyncIterator[Client]:
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx2.AsyncClient(headers=headers, trust_env=False) as http:
-        async with Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
-            yield client
-
-
-@asynccontextmanager
-async def vault_servers(vault: Path) -> AsyncIterator[HttpServers]:
-    servers = HttpServers({"AIE_ROLE": "cloud", "AIE_VAULT": str(vault)}, session_scopes())
-    try:
-        yield servers
-    finally:
-        with anyio.CancelScope(shield=True):
-            await servers.aclose()
-
-
 @pytest.mark.anyio
 async def test_a_session_token_reaches_only_its_skills_tools(tmp_path: Path) -> None:
     vault = tmp_path / "Vault"
     init_vault(vault)
-    async with vault_servers(vault) as servers:
+    async with agent_servers(vault, "cloud") as servers:
         url = await servers.url("vault")
         async with connected(url, servers.scope_token("odoo-accounting")) as session:
             assert {t.name for t in (await session.list_tools()).tools} == ACCOUNTING
@@ -79,7 +57,7 @@ async def test_a_session_token_reaches_only_its_skills_tools(tmp_path: Path) -> 
 async def test_a_token_the_servers_do_not_know_gets_nothing(tmp_path: Path) -> None:
     vault = tmp_path / "Vault"
     init_vault(vault)
-    async with vault_servers(vault) as servers:
+    async with agent_servers(vault, "cloud") as servers:
         url = await servers.url("vault")
         body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
         async with httpx2.AsyncClient(trust_env=False) as http:
@@ -103,7 +81,7 @@ def _one_session(model: ScriptedModel, tmp_path: Path, vault: Path, token: str |
     claude = ClaudeCode(str(node_tool("claude")), tmp_path / "workspace", timeout_s=90)
 
     async def run() -> Session:
-        async with vault_servers(vault) as servers:
+        async with agent_servers(vault, "cloud") as servers:
             endpoints = {"vault": await servers.url("vault")}
             return await claude.run_skill(
                 skill,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,8 +22,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from pydantic import SecretStr
 
-from benchmarks.common import machine, summary
-from devstack.find_uv import find_uv
+from benchmarks.common import machine, peer_tool, summary
 from devstack.mail_servers import MailServers
 from orchestrator.vault_init import init_vault
 from servers.email_mcp.service import EmailService
@@ -34,7 +32,6 @@ from shared.settings import CoreSettings, ImapSettings
 
 BIN = Path(sys.executable).parent
 PEER = "mcp-email-server"
-PEER_VENV = Path(tempfile.gettempdir()) / f"aie-peer-{PEER}"
 
 
 def _mail(n: int) -> bytes:
@@ -103,26 +100,6 @@ async def backlog(mail: MailServers, tmp: Path) -> tuple[int, float]:
     return created, elapsed
 
 
-def _peer() -> tuple[Path | None, str]:
-    """The peer's executable and version, or None and why not. It is installed with the
-    bootstrap's uv (PATH's, else ``~/.local/bin/uv``), into a virtual environment of its own."""
-    exe, python = PEER_VENV / "bin" / PEER, PEER_VENV / "bin" / "python"
-    if not exe.exists():
-        found = find_uv()
-        if found is None:
-            return None, "uv is not installed (scripts/bootstrap.sh installs it)"
-        uv = str(found)
-        subprocess.run([uv, "venv", "-q", str(PEER_VENV)], check=False, capture_output=True)
-        install = [uv, "pip", "install", "-q", "--python", str(python), PEER]
-        done = subprocess.run(install, check=False, capture_output=True, text=True)
-        if not exe.exists():
-            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-            return None, f"`{uv} pip install {PEER}` failed: {tail[0]}"
-    code = f"import importlib.metadata as m; print(m.version({PEER!r}))"
-    version = subprocess.run([str(python), "-c", code], capture_output=True, text=True).stdout
-    return exe, version.strip() or "unknown version"
-
-
 async def _list_all(
     params: StdioServerParameters,
     tool: str,
@@ -160,7 +137,7 @@ async def list_comparison(mail: MailServers, tmp: Path) -> tuple[dict[str, list[
             ours, "mail_list", lambda p: {"limit": 1000}, 1
         ),
     }
-    peer, about_peer = _peer()
+    peer, about_peer = peer_tool(PEER)
     if peer is not None:
         peer_env = {
             "PATH": os.environ["PATH"],

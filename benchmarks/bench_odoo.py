@@ -13,7 +13,6 @@ import inspect
 import json
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,15 +26,13 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import get_default_environment, stdio_client
 from mcp.types import LATEST_PROTOCOL_VERSION
 
-from benchmarks.common import machine, summary
-from devstack.find_uv import find_uv
+from benchmarks.common import machine, peer_tool, summary
 from devstack.odoo_standin import StandinThread
 from orchestrator.vault_init import init_vault
 from servers.odoo_mcp.service import INVOICE_TYPES, MOVE_FIELDS
 
 BIN = Path(sys.executable).parent
 PEER = "mcp-server-odoo"
-PEER_VENV = Path(tempfile.gettempdir()) / f"aie-peer-{PEER}"
 TODAY = "2026-03-15"
 DB, USER, PASSWORD = "acme", "admin", "admin"
 PARTNER, TAX = "Azure Interior", "Tax 15%"
@@ -100,25 +97,6 @@ def _why(exc: BaseException) -> str:
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
     return f"{type(exc).__name__}: {exc}"
-
-
-def _peer() -> tuple[Path | None, str]:
-    """The peer's executable and version, or None and why not."""
-    exe, python = PEER_VENV / "bin" / PEER, PEER_VENV / "bin" / "python"
-    if not exe.exists():
-        found = find_uv()
-        if found is None:
-            return None, "uv is not installed (scripts/bootstrap.sh installs it)"
-        uv = str(found)
-        subprocess.run([uv, "venv", "-q", str(PEER_VENV)], check=False, capture_output=True)
-        install = [uv, "pip", "install", "-q", "--python", str(python), PEER]
-        done = subprocess.run(install, check=False, capture_output=True, text=True)
-        if not exe.exists():
-            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-            return None, f"`uv pip install {PEER}` failed: {tail[0]}"
-    code = f"import importlib.metadata as m; print(m.version({PEER!r}))"
-    version = subprocess.run([str(python), "-c", code], capture_output=True, text=True).stdout
-    return exe, version.strip() or "unknown version"
 
 
 async def ours_draft(client: Client) -> dict[str, Any]:
@@ -478,7 +456,7 @@ def report_down(downs: list[Down]) -> None:
 
 async def run(tmp: Path) -> None:
     print(f"odoo benchmarks on {machine()}")
-    peer, version = _peer()
+    peer, version = peer_tool(PEER)
     logs: dict[str, TextIO] = {k: (tmp / f"{k}.log").open("a") for k in ("ours", "peer")}
     try:
         with StandinThread(today=TODAY) as odoo:

@@ -15,8 +15,8 @@ import pytest
 
 from devstack.stack import wait_until
 from orchestrator.claude_code import PROJECT
-from tests.doctor.conftest import DoctorStack, all_online
 from tests.support.doctor import doctor, failing, passing
+from tests.support.doctor_stack import DoctorStack, all_online
 from tests.support.node_tools import BIN
 
 pytestmark = pytest.mark.xdist_group("doctor")  # one dev stack (and one PM2) per run

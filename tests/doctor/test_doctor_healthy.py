@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.doctor.conftest import DoctorStack
 from tests.support.doctor import DoctorRun, doctor
+from tests.support.doctor_stack import DoctorStack
 from tests.support.node_tools import BIN
 
 pytestmark = pytest.mark.xdist_group("doctor")  # one dev stack (and one PM2) per run

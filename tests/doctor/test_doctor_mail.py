@@ -16,9 +16,9 @@ import pytest
 from devstack.imap_proxy import ImapProxy
 from devstack.mail_servers import MailServers, free_port
 from devstack.oauth_provider import OAuthProvider
-from tests.doctor.conftest import OPS, DoctorStack
-from tests.doctor.idle_proxy import IdleProxy
 from tests.support.doctor import doctor, failing, passing
+from tests.support.doctor_stack import OPS, DoctorStack
+from tests.support.idle_proxy import IdleProxy
 
 pytestmark = pytest.mark.xdist_group("doctor")  # one dev stack (and one PM2) per run
 

@@ -10,8 +10,8 @@ import pytest
 
 from devstack.mail_servers import free_port
 from devstack.odoo_standin import StandinThread
-from tests.doctor.conftest import DoctorStack
 from tests.support.doctor import RIGHTS, USER_GROUPS, Rights, assert_rights, doctor, failing
+from tests.support.doctor_stack import DoctorStack
 
 pytestmark = pytest.mark.xdist_group("doctor")  # one dev stack (and one PM2) per run
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from orchestrator.vault_init import init_vault
-from tests.doctor.conftest import DoctorStack
 from tests.support.doctor import doctor, failing, passing
+from tests.support.doctor_stack import DoctorStack
 
 pytestmark = pytest.mark.xdist_group("doctor")  # one dev stack (and one PM2) per run
 

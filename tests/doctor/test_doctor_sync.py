@@ -14,8 +14,8 @@ import pytest
 from devstack.mail_servers import free_port
 from devstack.stack import wait_until
 from devstack.syncpair import SyncthingInstance
-from tests.doctor.conftest import DoctorStack
 from tests.support.doctor import doctor, failing, passing
+from tests.support.doctor_stack import DoctorStack
 
 pytestmark = pytest.mark.xdist_group("doctor")  # one dev stack (and one PM2) per run
 

@@ -124,7 +124,8 @@ class Front:
 
     def __init__(self, record: Path) -> None:
         self.record = record
-        self.cached = _load(record)
+        self.recorded = _load(record)  # what the record held at start
+        self.cached = self.recorded  # what this start answers from: None when it cannot
         self._write_lock = threading.Lock()
         self._listed = threading.Event()  # the real server has listed its tools for us
         self._capture: dict[Any, str] = {}  # ids of the client's requests whose answers we record
@@ -267,7 +268,9 @@ class Front:
             self._fresh["tools"], dict
         ):
             return
-        answers = dict((self.cached or {}).get("initialize", {}))
+        # the answers to other protocol versions stay, as long as the tools are the same
+        same_tools = (self.recorded or {}).get("tools") == self._fresh["tools"]
+        answers = dict((self.recorded or {}).get("initialize", {})) if same_tools else {}
         answers[version] = self._fresh["initialize"]
         record = {"initialize": answers, "tools": self._fresh["tools"]}
         try:

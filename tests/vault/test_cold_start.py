@@ -165,3 +165,17 @@ def test_no_secret_reaches_the_record(env: dict[str, str], tmp_path: Path) -> No
     other.begin()
     other.close()
     assert records(env) != [record]
+
+
+def test_a_client_of_another_protocol_version_adds_its_answer_to_the_record(
+    env: dict[str, str], recorded: tuple[list[str], Path]
+) -> None:
+    names, record = recorded
+    older = Stdio("vault-mcp", env)
+    older.ask(1, "initialize", HELLO | {"protocolVersion": "2025-03-26"})
+    older.send({"method": "notifications/initialized"})
+    assert [t["name"] for t in older.ask(2, "tools/list")["tools"]] == names
+    older.close()
+    answers = json.loads(record.read_text("utf-8"))["initialize"]
+    assert set(answers) == {"2025-06-18", "2025-03-26"}  # the first client's is kept
+    assert answers["2025-03-26"]["protocolVersion"] == "2025-03-26"

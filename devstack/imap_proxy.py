@@ -6,6 +6,10 @@ Dovecot cannot be configured to (../shared/notes/mail-providers.md):
 - no SPECIAL-USE capability: ``LIST ... RETURN (SPECIAL-USE)`` gets ``BAD`` (the flags
   still ride on a plain LIST, as Outlook shows them).
 
+With ``idle="hide"`` it takes IDLE out of every capability list (a server that does not
+offer it); with ``idle="refuse"`` it keeps IDLE listed and answers the command ``BAD`` (a
+server that lists it and does not do it).
+
 Plain TCP on loopback, to Dovecot's plain port. Client literals (``{n}``) are passed on
 untouched. Runs on its own event loop in a thread: ``with ImapProxy(port) as proxy``.
 """
@@ -17,6 +21,7 @@ import re
 import socket
 import threading
 from types import TracebackType
+from typing import Literal
 
 __all__ = ["ImapProxy"]
 
@@ -52,9 +57,16 @@ def _verb(line: bytes) -> str:
 
 
 class ImapProxy:
-    def __init__(self, upstream_port: int, host: str = "127.0.0.1", exchange: bool = True) -> None:
+    def __init__(
+        self,
+        upstream_port: int,
+        host: str = "127.0.0.1",
+        exchange: bool = True,
+        idle: Literal["pass", "hide", "refuse"] = "pass",
+    ) -> None:
         self.upstream = (host, upstream_port)
         self.exchange = exchange  # False: pass everything on, only count the commands
+        self.idle = idle
         self.commands: list[str] = []  # the verb of each command a client sent
         with socket.socket() as probe:
             probe.bind((host, 0))
@@ -105,14 +117,19 @@ class ImapProxy:
         except OSError:
             writer.close()
             return
-        pump = asyncio.ensure_future(self._from_server(up_reader, writer, self.exchange))
+        pump = asyncio.ensure_future(self._from_server(up_reader, writer))
         try:
             while line := await reader.readline():
-                self.commands.append(_verb(line))
+                verb = _verb(line)
+                self.commands.append(verb)
+                refusal = b""
                 if self.exchange and _refused(line):
+                    refusal = b"BAD Command Argument Error. 11"
+                elif self.idle == "refuse" and verb == "IDLE":
+                    refusal = b"BAD IDLE is disabled here"
+                if refusal:
                     self.refused.append(line)
-                    tag = line.split(b" ", 1)[0]
-                    writer.write(tag + b" BAD Command Argument Error. 11\r\n")
+                    writer.write(line.split(b" ", 1)[0] + b" " + refusal + b"\r\n")
                     await writer.drain()
                     continue
                 up_writer.write(line)
@@ -126,18 +143,18 @@ class ImapProxy:
             up_writer.close()
             writer.close()
 
-    @staticmethod
     async def _from_server(
-        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, exchange: bool
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         try:
             while line := await reader.readline():
-                if not exchange:
-                    pass
-                elif b"PERMANENTFLAGS (" in line:
+                capabilities = line.startswith(b"* CAPABILITY") or b"[CAPABILITY " in line
+                if self.exchange and b"PERMANENTFLAGS (" in line:
                     line = line.replace(b" \\*)", b")").replace(b"(\\*)", b"()")
-                if exchange and (line.startswith(b"* CAPABILITY") or b"[CAPABILITY " in line):
+                if self.exchange and capabilities:
                     line = line.replace(b" SPECIAL-USE", b"").replace(b" LIST-EXTENDED", b"")
+                if self.idle == "hide" and capabilities:
+                    line = line.replace(b" IDLE", b"")
                 writer.write(line)
                 if m := _LITERAL.search(line):
                     writer.write(await reader.readexactly(int(m.group(1))))

@@ -18,7 +18,6 @@ from devstack.mail_servers import MailServers, free_port
 from devstack.oauth_provider import OAuthProvider
 from tests.support.doctor import doctor, failing, passing
 from tests.support.doctor_stack import OPS, DoctorStack
-from tests.support.idle_proxy import IdleProxy
 
 pytestmark = pytest.mark.xdist_group("doctor")  # one dev stack (and one PM2) per run
 
@@ -89,12 +88,12 @@ def _plain(env: dict[str, str], port: int) -> dict[str, str]:
 
 def test_a_server_without_idle(doctor_stack: DoctorStack) -> None:
     env = doctor_stack.env("local", claude=False)
-    with IdleProxy(doctor_stack.mail.imap_port, "hide") as proxy:
+    with ImapProxy(doctor_stack.mail.imap_port, exchange=False, idle="hide") as proxy:
         run = doctor(_plain(env, proxy.port))
     check = run.check(IDLE)
     assert check["status"] == "warn", check
     assert "the server does not offer IDLE" in check["detail"]
-    assert proxy.idle_commands == 0
+    assert proxy.commands.count("IDLE") == 0
     assert "the watcher polls" in check["fix"]
     assert run.exit_code == 0, run.output  # a slower mailbox, not a broken one
     passing(run, LOGIN, FOLDERS)
@@ -103,10 +102,10 @@ def test_a_server_without_idle(doctor_stack: DoctorStack) -> None:
 def test_a_server_that_lists_idle_and_refuses_it(doctor_stack: DoctorStack) -> None:
     """Reading the capability is not enough: the doctor idles on INBOX as the watcher does."""
     env = doctor_stack.env("local", claude=False)
-    with IdleProxy(doctor_stack.mail.imap_port, "refuse") as proxy:
+    with ImapProxy(doctor_stack.mail.imap_port, exchange=False, idle="refuse") as proxy:
         run = doctor(_plain(env, proxy.port))
     check = run.check(IDLE)
-    assert (check["status"], proxy.idle_commands) == ("warn", 1), check
+    assert (check["status"], proxy.commands.count("IDLE")) == ("warn", 1), check
     assert "lists IDLE but refused it" in check["detail"]
     control = doctor(_plain(env, doctor_stack.mail.imap_port))  # Dovecot itself idles
     assert "IDLE: yes (idled on INBOX)" in control.check(IDLE)["detail"]

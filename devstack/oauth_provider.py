@@ -18,10 +18,12 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
+
+from devstack.loopback_http import LoopbackHttp
 
 __all__ = ["OAuthProvider"]
 
@@ -43,10 +45,8 @@ class OAuthProvider:
         self._codes: dict[str, tuple[str, str]] = {}  # authorization code -> user, challenge
         self.signs_in_as = "ops@example.test"  # who consents at /authorize
         self._lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.httpd.daemon_threads = True
-        self.port = int(self.httpd.server_address[1])
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.http = LoopbackHttp(_handler(self))
+        self.port = self.http.port
 
     @property
     def token_url(self) -> str:
@@ -65,7 +65,7 @@ class OAuthProvider:
         return f"http://127.0.0.1:{self.port}/authorize"
 
     def __enter__(self) -> OAuthProvider:
-        self._thread.start()
+        self.http.start()
         return self
 
     def __exit__(
@@ -74,8 +74,7 @@ class OAuthProvider:
         value: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.http.stop()
 
     # -- what a test does as the account's owner or its admin --------------------------------
     def grant(self, user: str) -> str:

@@ -12,10 +12,12 @@ import json
 import threading
 import time
 from collections.abc import Iterable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from devstack.loopback_http import LoopbackHttp
 
 from .policies import next_turn
 from .transcript import Transcript
@@ -36,10 +38,8 @@ class ScriptedModel:
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
-        self.httpd.daemon_threads = True
-        self.port = int(self.httpd.server_address[1])
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.http = LoopbackHttp(_handler(self), port)
+        self.port = self.http.port
 
     @property
     def url(self) -> str:
@@ -55,13 +55,12 @@ class ScriptedModel:
         }
 
     def start(self) -> ScriptedModel:
-        self._thread.start()
+        self.http.start()
         return self
 
     def stop(self) -> None:
         self._stopping.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.http.stop()
 
     def __enter__(self) -> ScriptedModel:
         return self.start()
